@@ -1,0 +1,24 @@
+// Small value types shared by the public API and the internal layers.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sembed {
+
+// Pooling modes of sentence-transformers' Pooling module (1_Pooling/config.json).
+enum class PoolingMode { Mean, Cls, Max, MeanSqrtLenTokens, WeightedMean, LastToken };
+
+// Parses "mean", "cls", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken";
+// throws sembed::Error naming the value otherwise.
+PoolingMode parse_pooling_mode(std::string_view name);
+std::string_view to_string(PoolingMode mode);
+
+// Similarity functions with sentence-transformers' conventions: larger is more similar, so
+// euclidean and manhattan are returned negated.
+enum class SimilarityMetric { Cosine, Dot, Euclidean, Manhattan };
+
+SimilarityMetric parse_similarity_metric(std::string_view name);
+std::string_view to_string(SimilarityMetric metric);
+
+}  // namespace sembed

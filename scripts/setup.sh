@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything sembed needs to build and test on a fresh Debian 12 machine, builds it,
+# and fetches the default model. Idempotent: a second run only rebuilds what changed.
+#   scripts/setup.sh            # deps + build (build/) + default model
+# Environment: SEMBED_BUILD_DIR (default build), SEMBED_SKIP_APT=1 to skip apt-get.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+apt_packages=(build-essential cmake pkg-config libdnnl-dev libutf8proc-dev nlohmann-json3-dev
+              libcpp-httplib-dev libcli11-dev libgtest-dev libbenchmark-dev python3-venv unzip)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ] && [ "${SEMBED_SKIP_APT:-0}" != 1 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# Python for the differential tests (HF tokenizers live, numpy to read golden files).
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+if ! .venv/bin/python -c "import tokenizers, numpy, openai" 2>/dev/null; then
+  .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
+fi
+
+build_dir=${SEMBED_BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$build_dir" -j"$(nproc)"
+
+scripts/fetch_default_model.sh

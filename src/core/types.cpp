@@ -1,0 +1,61 @@
+// Names of the public enums, as used on the command line, in configs and over HTTP.
+#include <sembed/error.hpp>
+#include <sembed/types.hpp>
+
+#include <array>
+#include <string>
+#include <utility>
+
+namespace sembed {
+namespace {
+
+constexpr std::array<std::pair<PoolingMode, std::string_view>, 6> kPoolingNames{{
+    {PoolingMode::Mean, "mean"},
+    {PoolingMode::Cls, "cls"},
+    {PoolingMode::Max, "max"},
+    {PoolingMode::MeanSqrtLenTokens, "mean_sqrt_len_tokens"},
+    {PoolingMode::WeightedMean, "weightedmean"},
+    {PoolingMode::LastToken, "lasttoken"},
+}};
+
+constexpr std::array<std::pair<SimilarityMetric, std::string_view>, 4> kMetricNames{{
+    {SimilarityMetric::Cosine, "cosine"},
+    {SimilarityMetric::Dot, "dot"},
+    {SimilarityMetric::Euclidean, "euclidean"},
+    {SimilarityMetric::Manhattan, "manhattan"},
+}};
+
+template <typename Enum, size_t N>
+Enum parse_name(const std::array<std::pair<Enum, std::string_view>, N>& table,
+                std::string_view name, std::string_view what) {
+  std::string choices;
+  for (const auto& [value, text] : table) {
+    if (text == name) return value;
+    choices += choices.empty() ? "" : ", ";
+    choices += text;
+  }
+  throw Error("unknown " + std::string(what) + " '" + std::string(name) + "' (choose one of " +
+              choices + ")");
+}
+
+template <typename Enum, size_t N>
+std::string_view name_of(const std::array<std::pair<Enum, std::string_view>, N>& table,
+                         Enum value) {
+  for (const auto& [v, text] : table)
+    if (v == value) return text;
+  return "?";
+}
+
+}  // namespace
+
+PoolingMode parse_pooling_mode(std::string_view name) {
+  return parse_name(kPoolingNames, name, "pooling mode");
+}
+std::string_view to_string(PoolingMode mode) { return name_of(kPoolingNames, mode); }
+
+SimilarityMetric parse_similarity_metric(std::string_view name) {
+  return parse_name(kMetricNames, name, "similarity metric");
+}
+std::string_view to_string(SimilarityMetric metric) { return name_of(kMetricNames, metric); }
+
+}  // namespace sembed
