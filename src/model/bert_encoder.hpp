@@ -1,0 +1,51 @@
+// BertEncoder: the BERT encoder (embeddings, N transformer layers, pooler) in fp32 over ops/.
+// Sequences are packed back to back without padding: no FLOPs are spent on padding and no token
+// attends to another sequence.
+// Thread safety: immutable after construction; forward() may run concurrently on many threads,
+// each call with its own EncoderOutput (scratch space is per call).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "loader/model_directory.hpp"
+#include "loader/weight_store.hpp"
+
+namespace sembed::model {
+
+// n sequences packed back to back. Sequence i occupies tokens [seq_offsets[i], seq_offsets[i+1]).
+struct PackedBatch {
+  std::vector<int32_t> ids;
+  std::vector<int32_t> type_ids;
+  std::vector<size_t> seq_offsets;  // size n + 1, seq_offsets[0] == 0
+  size_t num_sequences() const { return seq_offsets.empty() ? 0 : seq_offsets.size() - 1; }
+  size_t num_tokens() const { return ids.size(); }
+};
+
+struct EncoderOutput {
+  std::vector<float> last_hidden_state;  // [num_tokens, hidden]
+  std::vector<float> pooler_output;      // [num_sequences, hidden] when requested, else empty
+};
+
+class BertEncoder {
+ public:
+  // Binds weights by HF name (with or without the "bert." prefix). Throws sembed::Error naming a
+  // missing or mis-shaped tensor with expected and found shapes.
+  BertEncoder(const loader::BertConfig& config, const loader::WeightStore& weights);
+  ~BertEncoder();
+  BertEncoder(BertEncoder&&) noexcept;
+
+  // threads: worker threads for this call (>= 1).
+  void forward(const PackedBatch& batch, EncoderOutput& out, bool want_pooler, int threads) const;
+
+  int hidden_size() const;
+  size_t parameter_count() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sembed::model
