@@ -1,0 +1,119 @@
+// The encode pipeline: texts -> token sequences -> batches (longest first, packed without
+// padding) -> encoder -> pooling -> optional L2 normalization, results in input order.
+// Sorting only groups similar lengths for cache locality; because sequences are packed and never
+// attend to each other, a sentence's embedding does not depend on what it is batched with.
+#include <algorithm>
+#include <numeric>
+#include <optional>
+
+#include <utf8proc.h>
+
+#include "engine/model_impl.hpp"
+#include "pooling/pooling.hpp"
+
+namespace sembed {
+namespace {
+
+// Python's str.lower() per code point (sentence-transformers' do_lower_case). utf8proc's simple
+// lowercase mapping; the few multi-character lowercasings of Python (e.g. U+0130) are not
+// reproduced. nullopt when the text is not valid UTF-8 (the tokenizer then reports where).
+std::optional<std::string> lowercase(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  utf8proc_ssize_t remaining = static_cast<utf8proc_ssize_t>(text.size());
+  while (remaining > 0) {
+    utf8proc_int32_t cp = 0;
+    const utf8proc_ssize_t n = utf8proc_iterate(p, remaining, &cp);
+    if (n <= 0) return std::nullopt;
+    utf8proc_uint8_t buf[4];
+    const utf8proc_ssize_t m = utf8proc_encode_char(utf8proc_tolower(cp), buf);
+    out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(m));
+    p += n;
+    remaining -= n;
+  }
+  return out;
+}
+
+std::string input_label(size_t index) { return "input " + std::to_string(index); }
+
+}  // namespace
+
+size_t Model::Impl::max_length(const EncodeOptions& options) const {
+  const size_t limit = static_cast<size_t>(directory.bert.max_position_embeddings);
+  const size_t wanted = options.max_length.value_or(static_cast<size_t>(directory.max_seq_length));
+  if (wanted < 2)
+    throw Error("max_length " + std::to_string(wanted) +
+                " is too small: [CLS] and [SEP] alone take 2 tokens");
+  if (wanted > limit)
+    throw Error("max_length " + std::to_string(wanted) + " exceeds the model's " +
+                std::to_string(limit) + " position embeddings");
+  return wanted;
+}
+
+tokenizer::Encoding Model::Impl::tokenize(std::string_view text, size_t index, size_t max_length,
+                                          bool truncate) const {
+  try {
+    tokenizer::EncodeOptions options;
+    if (truncate) options.max_length = max_length;
+    std::optional<std::string> lowered;
+    if (directory.do_lower_case.value_or(false)) lowered = lowercase(text);
+    tokenizer::Encoding enc = tokenizer.encode(lowered ? *lowered : text, options);
+    if (!truncate && enc.size() > max_length)
+      throw Error("is " + std::to_string(enc.size()) + " tokens long, more than max_length " +
+                  std::to_string(max_length) + " (truncation is off)");
+    return enc;
+  } catch (const Error& e) {
+    throw Error(input_label(index) + ": " + e.what());
+  }
+}
+
+void Model::Impl::run(const std::vector<tokenizer::Encoding>& encodings,
+                      const EncodeOptions& options,
+                      const std::function<void(size_t, const float*, size_t)>& sink) const {
+  if (options.batch_size == 0) throw Error("batch_size must be at least 1");
+  const size_t hidden = static_cast<size_t>(encoder.hidden_size());
+  std::vector<size_t> order(encodings.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return encodings[a].size() > encodings[b].size();
+  });
+
+  model::PackedBatch batch;
+  model::EncoderOutput output;
+  for (size_t start = 0; start < order.size(); start += options.batch_size) {
+    const size_t end = std::min(order.size(), start + options.batch_size);
+    batch.ids.clear();
+    batch.type_ids.clear();
+    batch.seq_offsets.assign(1, 0);
+    for (size_t k = start; k < end; ++k) {
+      const auto& enc = encodings[order[k]];
+      batch.ids.insert(batch.ids.end(), enc.ids.begin(), enc.ids.end());
+      batch.type_ids.insert(batch.type_ids.end(), enc.type_ids.begin(), enc.type_ids.end());
+      batch.seq_offsets.push_back(batch.ids.size());
+    }
+    encoder.forward(batch, output, /*want_pooler=*/false, threads);
+    for (size_t k = start; k < end; ++k) {
+      const size_t s = k - start;
+      const size_t first = batch.seq_offsets[s];
+      sink(order[k], output.last_hidden_state.data() + first * hidden,
+           batch.seq_offsets[s + 1] - first);
+    }
+    if (options.progress) options.progress(end, order.size());
+  }
+}
+
+Matrix Model::Impl::embed(const std::vector<tokenizer::Encoding>& encodings,
+                          const EncodeOptions& options) const {
+  const size_t hidden = static_cast<size_t>(encoder.hidden_size());
+  const PoolingMode mode = options.pooling.value_or(directory.pooling.mode);
+  const bool normalize = options.normalize.value_or(directory.normalize);
+  Matrix out(encodings.size(), hidden);
+  run(encodings, options, [&](size_t index, const float* tokens, size_t n_tokens) {
+    pooling::pool(mode, tokens, n_tokens, hidden, out.row(index));
+    if (normalize) pooling::l2_normalize(out.row(index), hidden);
+  });
+  return out;
+}
+
+}  // namespace sembed

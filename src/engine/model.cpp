@@ -1,0 +1,110 @@
+// Model: loading a model directory into a ready-to-use model, and the public entry points that
+// delegate to the encode pipeline (encode_pipeline.cpp).
+#include <chrono>
+
+#include "engine/model_impl.hpp"
+
+namespace sembed {
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  if (options.threads < 0) throw Error("threads must be >= 0 (0 = physical cores)");
+  auto directory = loader::read_model_directory(dir);
+  auto weights = loader::WeightStore::open(dir);
+  auto tok = tokenizer::Tokenizer::from_model_dir(dir);
+  model::BertEncoder encoder(directory.bert, weights);
+  auto impl = std::make_unique<Impl>(std::move(directory), std::move(weights), std::move(tok),
+                                     std::move(encoder));
+  impl->threads = options.threads > 0 ? options.threads : physical_core_count();
+
+  ModelInfo& info = impl->info;
+  const auto& bert = impl->directory.bert;
+  info.dir = dir;
+  info.architecture = bert.architecture.empty() ? bert.model_type : bert.architecture;
+  info.hidden_size = bert.hidden_size;
+  info.num_layers = bert.num_hidden_layers;
+  info.num_heads = bert.num_attention_heads;
+  info.intermediate_size = bert.intermediate_size;
+  info.vocab_size = bert.vocab_size;
+  info.max_seq_length = static_cast<size_t>(impl->directory.max_seq_length);
+  info.pooling = impl->directory.pooling.mode;
+  info.normalize = impl->directory.normalize;
+  info.weight_file = impl->weights.source();
+  info.weight_dtype = impl->weights.source_dtype();
+  info.parameter_count = impl->encoder.parameter_count();
+  info.notes = impl->directory.notes;
+  info.load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return std::make_shared<Model>(std::move(impl));
+}
+
+Matrix Model::encode(const std::vector<std::string>& texts, const EncodeOptions& options) const {
+  const size_t max_length = impl_->max_length(options);
+  std::vector<tokenizer::Encoding> encodings;
+  encodings.reserve(texts.size());
+  for (size_t i = 0; i < texts.size(); ++i)
+    encodings.push_back(impl_->tokenize(texts[i], i, max_length, options.truncate));
+  return impl_->embed(encodings, options);
+}
+
+Matrix Model::encode_ids(const std::vector<std::vector<int32_t>>& ids,
+                         const EncodeOptions& options) const {
+  const size_t max_length = impl_->max_length(options);
+  const int vocab = impl_->directory.bert.vocab_size;
+  std::vector<tokenizer::Encoding> encodings(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const auto& seq = ids[i];
+    if (seq.empty()) throw Error("input " + std::to_string(i) + ": token id list is empty");
+    for (int32_t id : seq)
+      if (id < 0 || id >= vocab)
+        throw Error("input " + std::to_string(i) + ": token id " + std::to_string(id) +
+                    " is outside the vocabulary [0, " + std::to_string(vocab) + ")");
+    auto& enc = encodings[i];
+    enc.ids = seq;
+    if (enc.ids.size() > max_length) {
+      if (!options.truncate)
+        throw Error("input " + std::to_string(i) + " has " + std::to_string(seq.size()) +
+                    " tokens, more than the maximum of " + std::to_string(max_length));
+      // Keep the final token (the [SEP] the caller put there), as the tokenizer would.
+      enc.ids.resize(max_length);
+      enc.ids.back() = seq.back();
+    }
+    enc.type_ids.assign(enc.ids.size(), 0);
+    enc.attention_mask.assign(enc.ids.size(), 1);
+  }
+  return impl_->embed(encodings, options);
+}
+
+std::vector<Matrix> Model::encode_tokens(const std::vector<std::string>& texts,
+                                         const EncodeOptions& options) const {
+  const size_t max_length = impl_->max_length(options);
+  std::vector<tokenizer::Encoding> encodings;
+  for (size_t i = 0; i < texts.size(); ++i)
+    encodings.push_back(impl_->tokenize(texts[i], i, max_length, options.truncate));
+  std::vector<Matrix> out(texts.size());
+  const size_t hidden = dimension();
+  impl_->run(encodings, options, [&](size_t index, const float* tokens, size_t n_tokens) {
+    Matrix m(n_tokens, hidden);
+    std::copy(tokens, tokens + n_tokens * hidden, m.data.begin());
+    out[index] = std::move(m);
+  });
+  return out;
+}
+
+TokenizedText Model::tokenize(std::string_view text, std::optional<size_t> max_length,
+                              bool truncate) const {
+  EncodeOptions options;
+  options.max_length = max_length;
+  auto enc = impl_->tokenize(text, 0, impl_->max_length(options), truncate);
+  return TokenizedText{std::move(enc.ids), std::move(enc.type_ids), std::move(enc.tokens),
+                       std::move(enc.offsets)};
+}
+
+size_t Model::dimension() const { return static_cast<size_t>(impl_->encoder.hidden_size()); }
+size_t Model::max_seq_length() const { return impl_->info.max_seq_length; }
+const ModelInfo& Model::info() const { return impl_->info; }
+
+}  // namespace sembed

@@ -1,0 +1,130 @@
+// Shared pieces of the subcommands; see cli_common.hpp.
+#include "sembed/cli_common.hpp"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <iostream>
+
+#include <utf8proc.h>
+
+namespace sembed::cli {
+namespace {
+
+// Byte offset of the first invalid UTF-8 sequence, or nullopt.
+std::optional<size_t> invalid_utf8_at(const std::string& text) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  size_t offset = 0;
+  while (offset < text.size()) {
+    utf8proc_int32_t cp = 0;
+    const auto n = utf8proc_iterate(p + offset, static_cast<utf8proc_ssize_t>(text.size() - offset), &cp);
+    if (n <= 0) return offset;
+    offset += static_cast<size_t>(n);
+  }
+  return std::nullopt;
+}
+
+void require_utf8(const std::string& text, const std::string& where) {
+  if (auto at = invalid_utf8_at(text))
+    throw Error(where + ": invalid UTF-8 at byte " + std::to_string(*at));
+}
+
+}  // namespace
+
+void ModelOptions::add_to(CLI::App& command) {
+  command.add_option("--model,-m", model_dir,
+                     "Model directory (default: $SEMBED_MODEL, then the default all-MiniLM-L6-v2)");
+  command.add_option("--threads,-t", threads, "Threads per encode call (default: physical cores)")
+      ->check(CLI::NonNegativeNumber);
+}
+
+std::shared_ptr<Model> ModelOptions::load() const {
+  std::optional<std::filesystem::path> explicit_dir;
+  if (!model_dir.empty()) explicit_dir = model_dir;
+  LoadOptions options;
+  options.threads = threads;
+  return Model::load(resolve_model_dir(explicit_dir), options);
+}
+
+std::vector<std::string> read_lines(std::FILE* in, const std::string& source_name) {
+  std::vector<std::string> lines;
+  std::string line;
+  int c;
+  size_t line_number = 0;
+  auto finish = [&] {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    require_utf8(line, source_name + " line " + std::to_string(line_number));
+    lines.push_back(std::move(line));
+    line.clear();
+  };
+  while ((c = std::fgetc(in)) != EOF) {
+    if (c == '\n') {
+      finish();
+    } else {
+      line.push_back(static_cast<char>(c));
+    }
+  }
+  if (!line.empty()) finish();
+  return lines;
+}
+
+std::vector<std::string> read_texts(const std::vector<std::string>& args) {
+  if (args.empty()) return read_lines(stdin, "standard input");
+  for (size_t i = 0; i < args.size(); ++i)
+    require_utf8(args[i], "argument " + std::to_string(i + 1));
+  return args;
+}
+
+std::string format_float(float value) {
+  char buf[32];
+  const auto result = std::to_chars(buf, buf + sizeof buf, value);
+  return std::string(buf, result.ptr);
+}
+
+OutputFile::OutputFile(const std::string& path) : path_(path) {
+  if (path_.empty()) {
+    stream_ = stdout;
+    return;
+  }
+  temp_path_ = path_ + ".sembed-partial";
+  stream_ = std::fopen(temp_path_.c_str(), "wb");
+  if (!stream_) throw Error("cannot write " + path_ + ": " + std::strerror(errno));
+}
+
+OutputFile::~OutputFile() {
+  if (stream_ && stream_ != stdout) std::fclose(stream_);
+  if (!committed_ && !temp_path_.empty()) std::remove(temp_path_.c_str());
+}
+
+void OutputFile::commit() {
+  if (stream_ == stdout) {
+    if (std::fflush(stdout) != 0) throw Error(std::string("cannot write standard output: ") + std::strerror(errno));
+    committed_ = true;
+    return;
+  }
+  const bool write_failed = std::ferror(stream_) != 0;
+  const bool close_failed = std::fclose(stream_) != 0;
+  stream_ = nullptr;
+  if (write_failed || close_failed)
+    throw Error("cannot write " + path_ + ": " + std::strerror(errno));
+  if (std::rename(temp_path_.c_str(), path_.c_str()) != 0)
+    throw Error("cannot write " + path_ + ": " + std::strerror(errno));
+  committed_ = true;
+}
+
+std::function<void(size_t, size_t)> progress_bar(bool quiet) {
+  if (quiet || !isatty(STDERR_FILENO)) return {};
+  return [](size_t done, size_t total) {
+    constexpr size_t kWidth = 40;
+    const size_t filled = total ? done * kWidth / total : kWidth;
+    std::fprintf(stderr, "\r[%s%s] %zu/%zu", std::string(filled, '#').c_str(),
+                 std::string(kWidth - filled, ' ').c_str(), done, total);
+    if (done == total) std::fputc('\n', stderr);
+    std::fflush(stderr);
+  };
+}
+
+}  // namespace sembed::cli

@@ -1,0 +1,52 @@
+// Pieces shared by the model-running subcommands (embed, similarity, search): the --model and
+// --threads options, reading texts from arguments or standard input, float formatting that
+// round-trips, atomic output files and the progress bar.
+#pragma once
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <sembed/sembed.hpp>
+
+namespace sembed::cli {
+
+struct ModelOptions {
+  std::string model_dir;  // empty: resolve_model_dir's default
+  int threads = 0;
+  void add_to(CLI::App& command);
+  std::shared_ptr<Model> load() const;
+};
+
+// The texts given as arguments, or else one text per line of standard input (a trailing '\r'
+// is dropped). Every text must be valid UTF-8: an error names the argument or line and the byte.
+std::vector<std::string> read_texts(const std::vector<std::string>& args);
+std::vector<std::string> read_lines(std::FILE* in, const std::string& source_name);
+
+// Shortest decimal text that reads back as the same float32.
+std::string format_float(float value);
+
+// Writes to a temporary file beside the destination and renames it into place on commit(), so a
+// failure never leaves a half-written file. With an empty path it writes to standard output.
+class OutputFile {
+ public:
+  explicit OutputFile(const std::string& path);
+  ~OutputFile();
+  std::FILE* stream() { return stream_; }
+  void commit();
+
+ private:
+  std::string path_, temp_path_;
+  std::FILE* stream_ = nullptr;
+  bool committed_ = false;
+};
+
+// A progress callback drawing a bar on stderr, or an empty one when stderr is not a terminal
+// or quiet is set.
+std::function<void(size_t, size_t)> progress_bar(bool quiet);
+
+}  // namespace sembed::cli

@@ -1,0 +1,20 @@
+// Writers for `sembed embed` output: jsonl, json, csv and npy, for sentence embeddings (one
+// matrix) and token embeddings (one matrix per text). Floats are written so that they read back
+// as the same float32 (npy stores the raw float32).
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <sembed/sembed.hpp>
+
+namespace sembed::cli {
+
+enum class EmbedFormat { Jsonl, Json, Csv, Npy };
+EmbedFormat parse_embed_format(const std::string& name);
+
+void write_sentence_embeddings(std::FILE* out, EmbedFormat format, const Matrix& embeddings);
+void write_token_embeddings(std::FILE* out, EmbedFormat format, const std::vector<Matrix>& per_text);
+
+}  // namespace sembed::cli
