@@ -1,6 +1,9 @@
 // Reads a sentence-transformers (or plain transformers) model directory's configuration:
-// config.json, modules.json, sentence_bert_config.json, 1_Pooling/config.json.
-// Does not read weights (see weight_store.hpp) nor tokenizer files (see tokenizer/).
+// config.json, modules.json, sentence_bert_config.json, 1_Pooling/config.json (the Pooling
+// module's folder), and tokenizer_config.json's model_max_length when sentence_bert_config.json
+// does not give max_seq_length. Supported pipeline: Transformer (BERT) -> Pooling -> optional
+// Normalize; anything else (another architecture, a Dense module, ...) is refused by name.
+// Does not read weights (see weight_store.hpp) nor the tokenizer (see tokenizer/).
 #pragma once
 
 #include <filesystem>
@@ -35,11 +38,17 @@ struct PoolingConfig {
 };
 
 struct ModelDirectory {
+  // Where the Transformer module's files are: config.json, weights, tokenizer files. The same
+  // as root except for old sentence-transformers layouts whose modules.json puts the
+  // Transformer in a sub-folder (e.g. "0_BERT").
   std::filesystem::path dir;
+  std::filesystem::path root;  // the directory the user gave
   BertConfig bert;
   PoolingConfig pooling;
   bool normalize = false;     // a sentence_transformers.models.Normalize module is present
-  int max_seq_length = 0;     // from sentence_bert_config.json, else min(512, max_position_embeddings)
+  // From sentence_bert_config.json; else, as sentence-transformers does,
+  // min(max_position_embeddings, tokenizer_config.json's model_max_length when present).
+  int max_seq_length = 0;
   std::optional<bool> do_lower_case;  // from sentence_bert_config.json when present
   bool has_modules_json = false;
   std::vector<std::string> notes;  // things the user should know, e.g. "no modules.json: mean pooling"

@@ -1,6 +1,12 @@
-// WeightStore: every tensor of a model directory's weight file(s) as float32, by name.
-// safetensors files are memory-mapped and f32 tensors are used in place (zero copy); f16/bf16
-// tensors are converted once at load. pytorch_model.bin is read by a restricted unpickler.
+// WeightStore: every floating-point tensor of a model directory's weight file(s) as float32, by
+// name. safetensors files are memory-mapped and f32 tensors are used in place (zero copy); f16,
+// bf16 and f64 tensors (and unaligned or strided ones) are converted once at load into one
+// owned buffer. pytorch_model.bin is read through a restricted unpickler (torch_bin.hpp).
+// Names are stored the way BertModel sees them: a leading "bert." is stripped and the legacy
+// "LayerNorm.gamma"/"LayerNorm.beta" become ".weight"/".bias", as transformers does at load.
+// Integer tensors (e.g. the "embeddings.position_ids" buffer) are not weights: they are listed
+// in ignored(), not in tensors().
+// Does not know which tensors a BERT needs: see bert_tensor_names.hpp.
 // Thread safety: immutable after open(); safe to read from any number of threads.
 #pragma once
 
@@ -27,17 +33,29 @@ struct TensorView {
 
 class WeightStore {
  public:
-  // Finds model.safetensors, model.safetensors.index.json (shards) or pytorch_model.bin in dir.
+  // Reads, in this order of preference, model.safetensors, model.safetensors.index.json
+  // (shards), pytorch_model.bin, pytorch_model.bin.index.json from dir.
+  // Throws sembed::Error naming the file and tensor at fault, or listing the files looked for.
   static WeightStore open(const std::filesystem::path& dir);
-  // Opens one specific file (safetensors or pytorch .bin).
+  // Opens one specific file: *.safetensors, or anything else as a pytorch .bin (zip) file.
   static WeightStore open_file(const std::filesystem::path& file);
 
-  // nullptr when absent.
+  // nullptr when absent. A leading "bert." in name is ignored, like the names stored.
   const TensorView* find(std::string_view name) const;
-  const std::map<std::string, TensorView, std::less<>>& tensors() const { return tensors_; }
+  // The tensor, which must exist with exactly this shape; otherwise throws sembed::Error naming
+  // the tensor, the expected and the found shape.
+  const TensorView& require(std::string_view name, const std::vector<int64_t>& expected_shape) const;
 
-  const std::string& source() const { return source_; }        // file name(s) read
-  const std::string& source_dtype() const { return source_dtype_; }  // e.g. "F32", "F16"
+  const std::map<std::string, TensorView, std::less<>>& tensors() const { return tensors_; }
+  // Non-floating tensors that were skipped (names as stored in the file).
+  const std::vector<std::string>& ignored() const { return ignored_; }
+  // What the user may want to know about the load (renames, conversions, skipped tensors).
+  const std::vector<std::string>& notes() const { return notes_; }
+
+  const std::string& source() const { return source_; }              // file name(s) read
+  const std::string& source_dtype() const { return source_dtype_; }  // e.g. "F32", "F16+F32"
+  size_t parameter_count() const;                                    // sum of numel()
+  size_t zero_copy_tensors() const { return zero_copy_; }            // used in place from the map
 
   WeightStore() = default;
   WeightStore(WeightStore&&) noexcept = default;
@@ -46,9 +64,12 @@ class WeightStore {
  private:
   friend class WeightStoreBuilder;
   std::map<std::string, TensorView, std::less<>> tensors_;
-  std::vector<std::shared_ptr<void>> storage_;  // mmaps and converted buffers kept alive
+  std::vector<std::shared_ptr<const void>> storage_;  // mmaps and converted buffers kept alive
+  std::vector<std::string> ignored_;
+  std::vector<std::string> notes_;
   std::string source_;
   std::string source_dtype_;
+  size_t zero_copy_ = 0;
 };
 
 }  // namespace sembed::loader
