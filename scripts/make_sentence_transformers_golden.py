@@ -67,11 +67,19 @@ def main():
     seed = model.encode(SEED_SENTENCES, convert_to_tensor=True)
     seed_row = util.cos_sim(seed[0:1], seed[1:])[0].tolist()
 
+    # Edge cases: the empty string ([CLS] [SEP] only), whitespace only, a text far past
+    # max_seq_length (truncated), CJK, accents and emoji.
+    edge_texts = ["", "   ", "\t \u3000 ", " ".join(["word"] * 400),
+                  "Café naïve façade — 東京で寿司を食べた 🍣👍", "[CLS] typed [SEP] inside [MASK] text"]
+    edge = model.encode(edge_texts, convert_to_numpy=True)
+
     ref = {
         "sts_test_sentences": len(sentences),
         "sts_test_spearman_cosine": float(spearman),
         "seed_cosine_row": seed_row,
         "seed_embeddings": seed.numpy().astype(float).tolist(),
+        "edge_texts": edge_texts,
+        "edge_embeddings": edge.astype(float).tolist(),
         "versions": {
             "sentence_transformers": sentence_transformers.__version__,
             "transformers": transformers.__version__,
