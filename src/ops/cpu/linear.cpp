@@ -1,0 +1,149 @@
+// See linear.hpp. oneDNN matmul with prepacked weights, one primitive per (rows, threads).
+#include "ops/cpu/linear.hpp"
+
+#include <cstring>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+
+#include <oneapi/dnnl/dnnl.hpp>
+#include <sembed/error.hpp>
+
+#include "ops/cpu/dnnl_context.hpp"
+#include "ops/cpu/parallel.hpp"
+#include "tensor/aligned_buffer.hpp"
+
+namespace sembed::ops::cpu {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+
+// The row count used to ask oneDNN for its preferred weight layout. The layout it picks for the
+// AVX-512 brgemm kernel does not depend on M (checked per M below: a primitive that cannot take
+// the prepacked layout falls back to a slower implementation, never to wrong results).
+constexpr int64_t kLayoutProbeRows = 128;
+
+// oneDNN scratch space, one per calling thread, grown as needed and kept across calls.
+tensor::AlignedBuffer& thread_scratch() {
+  thread_local tensor::AlignedBuffer buffer;
+  return buffer;
+}
+
+}  // namespace
+
+struct Linear::Impl {
+  int64_t n = 0;  // out_features
+  int64_t k = 0;  // in_features
+  Epilogue epilogue = Epilogue::None;
+  dnnl::memory::desc weights_desc;  // the prepacked layout
+  dnnl::memory weights;             // [k, n] logical, prepacked
+  dnnl::memory bias;                // [1, n]
+
+  struct Entry {
+    dnnl::matmul primitive;
+    size_t scratch_bytes = 0;
+    std::string impl;
+  };
+  mutable std::shared_mutex mutex;
+  mutable std::unordered_map<uint64_t, std::shared_ptr<const Entry>> cache;
+
+  dnnl::primitive_attr attr() const {
+    dnnl::primitive_attr a;
+    a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::post_ops ops;
+    switch (epilogue) {
+      case Epilogue::None: break;
+      case Epilogue::Gelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f); break;
+      case Epilogue::Tanh: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_tanh, 0.f, 0.f); break;
+      case Epilogue::Accumulate: ops.append_sum(1.f); break;
+    }
+    a.set_post_ops(ops);
+    return a;
+  }
+
+  dnnl::matmul::primitive_desc make_pd(int64_t m, const dnnl::memory::desc& wdesc) const {
+    dnnl::memory::desc src({m, k}, dt::f32, {k, 1});
+    dnnl::memory::desc bdesc({1, n}, dt::f32, tag::ab);
+    dnnl::memory::desc dst({m, n}, dt::f32, {n, 1});
+    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bdesc, dst), attr(), engine());
+  }
+
+  // The caller has set the thread count (ScopedThreadCount): oneDNN sizes its work split from it.
+  std::shared_ptr<const Entry> get(int64_t m, int threads) const {
+    const uint64_t key = (static_cast<uint64_t>(m) << 10) | static_cast<uint64_t>(threads & 1023);
+    {
+      std::shared_lock lock(mutex);
+      auto it = cache.find(key);
+      if (it != cache.end()) return it->second;
+    }
+    auto pd = make_pd(m, weights_desc);
+    auto entry = std::make_shared<Entry>();
+    entry->primitive = dnnl::matmul(pd);
+    entry->scratch_bytes = pd.scratchpad_desc().get_size();
+    entry->impl = pd.impl_info_str();
+    std::unique_lock lock(mutex);
+    // Distinct row counts are bounded by the largest batch; the limit only guards memory.
+    if (cache.size() > 8192) cache.clear();
+    cache.emplace(key, entry);
+    return entry;
+  }
+};
+
+Linear::Linear(const float* weight, const float* bias, int64_t out_features, int64_t in_features,
+               Epilogue epilogue)
+    : impl_(std::make_unique<Impl>()) {
+  if (out_features <= 0 || in_features <= 0) throw Error("Linear: empty weight");
+  Impl& d = *impl_;
+  d.n = out_features;
+  d.k = in_features;
+  d.epilogue = epilogue;
+  auto probe = d.make_pd(kLayoutProbeRows, dnnl::memory::desc({d.k, d.n}, dt::f32, tag::any));
+  d.weights_desc = probe.weights_desc();
+  d.weights = dnnl::memory(d.weights_desc, engine());
+  // HF stores [out, in] row-major: as the [in, out] matrix oneDNN wants, that is strides {1, in}.
+  dnnl::memory src(dnnl::memory::desc({d.k, d.n}, dt::f32, {1, d.k}), engine(),
+                   const_cast<float*>(weight));
+  dnnl::reorder(src, d.weights).execute(stream(), src, d.weights);
+  d.bias = dnnl::memory(dnnl::memory::desc({1, d.n}, dt::f32, tag::ab), engine());
+  auto* b = static_cast<float*>(d.bias.get_data_handle());
+  if (bias)
+    std::memcpy(b, bias, sizeof(float) * static_cast<size_t>(d.n));
+  else
+    std::memset(b, 0, sizeof(float) * static_cast<size_t>(d.n));
+  stream().wait();
+}
+
+Linear::~Linear() = default;
+Linear::Linear(Linear&&) noexcept = default;
+Linear& Linear::operator=(Linear&&) noexcept = default;
+
+int64_t Linear::in_features() const { return impl_->k; }
+int64_t Linear::out_features() const { return impl_->n; }
+
+const char* Linear::implementation(int64_t rows, int threads) const {
+  ScopedThreadCount scoped(threads);
+  return impl_->get(rows, threads)->impl.c_str();
+}
+
+void Linear::forward(const float* x, int64_t rows, float* y, int threads) const {
+  if (rows <= 0) return;
+  const Impl& d = *impl_;
+  ScopedThreadCount scoped(threads);
+  auto entry = d.get(rows, threads);
+  const auto& eng = engine();
+  dnnl::memory src(dnnl::memory::desc({rows, d.k}, dt::f32, {d.k, 1}), eng, const_cast<float*>(x));
+  dnnl::memory dst(dnnl::memory::desc({rows, d.n}, dt::f32, {d.n, 1}), eng, y);
+  float* scratch = thread_scratch().reserve(entry->scratch_bytes / sizeof(float) + 1);
+  dnnl::memory pad(dnnl::memory::desc({static_cast<int64_t>(entry->scratch_bytes)}, dt::u8, tag::a),
+                   eng, scratch);
+  entry->primitive.execute(stream(), {{DNNL_ARG_SRC, src},
+                                      {DNNL_ARG_WEIGHTS, d.weights},
+                                      {DNNL_ARG_BIAS, d.bias},
+                                      {DNNL_ARG_DST, dst},
+                                      {DNNL_ARG_SCRATCHPAD, pad}});
+  stream().wait();
+}
+
+}  // namespace sembed::ops::cpu
