@@ -95,8 +95,8 @@ class WeightStoreBuilder {
     std::map<std::string, std::string> found_in;  // raw name -> file
     for (const auto& p : pending_) {
       if (!found_in.emplace(p.tensor.name, p.file).second)
-        throw Error("tensor '" + p.tensor.name + "' appears in both " + found_in[p.tensor.name] +
-                    " and " + p.file);
+        throw Error("tensor '" + p.tensor.name + "' appears twice (in " +
+                    found_in[p.tensor.name] + " and " + p.file + ")");
     }
     for (const auto& [name, file] : expected_) {
       auto it = found_in.find(name);
