@@ -1,30 +1,39 @@
 // Tokenizer: a Hugging Face–exact BERT WordPiece tokenizer built from tokenizer.json or from
-// vocab.txt + tokenizer_config.json + special_tokens_map.json.
+// vocab.txt + tokenizer_config.json + special_tokens_map.json. The pipeline, one stage per
+// file: added tokens (added_vocabulary) -> BertNormalizer (normalizer) -> BertPreTokenizer
+// (pre_tokenizer) -> WordPiece (wordpiece) -> truncation -> post-processing -> padding.
 // Thread safety: immutable after construction; encode() may be called from many threads.
 #pragma once
 
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "tokenizer/encoding.hpp"
+#include "tokenizer/padding.hpp"
+#include "tokenizer/truncation.hpp"
 
 namespace sembed::tokenizer {
 
-enum class PaddingStrategy { None, Longest, MaxLength };
-
 struct EncodeOptions {
   bool add_special_tokens = true;
-  // Truncate to this many tokens including special tokens (longest_first for pairs); nullopt: none.
+  // Truncate to this many tokens including special tokens (longest_first for pairs, or the
+  // strategy/direction of tokenizer.json's truncation block); nullopt: no truncation.
   std::optional<size_t> max_length;
 };
 
 class Tokenizer {
  public:
-  // Prefers tokenizer.json; else vocab.txt + tokenizer_config.json (+ special_tokens_map.json).
-  // do_lower_case_override: sentence_bert_config.json's do_lower_case, when given.
+  // Prefers tokenizer.json; else vocab.txt + tokenizer_config.json (+ special_tokens_map.json,
+  // added_tokens.json). Throws sembed::Error naming the file and field at fault, or the
+  // unsupported component and its type.
   static Tokenizer from_model_dir(const std::filesystem::path& dir);
+  static Tokenizer from_tokenizer_json(const std::filesystem::path& file);
+  static Tokenizer from_vocab_dir(const std::filesystem::path& dir);
+  // From the text of a tokenizer.json (`origin` names it in errors).
+  static Tokenizer from_json_text(std::string_view json, const std::string& origin);
 
   // Throws sembed::Error on invalid UTF-8 (naming the byte offset).
   Encoding encode(std::string_view text, const EncodeOptions& options = {}) const;
@@ -32,21 +41,23 @@ class Tokenizer {
                        const EncodeOptions& options = {}) const;
 
   int32_t pad_id() const;
+  const std::string& pad_token() const;
   size_t vocab_size() const;
+  // The truncation / padding blocks of tokenizer.json, when present.
+  const std::optional<TruncationParams>& file_truncation() const;
+  const std::optional<PaddingParams>& file_padding() const;
+  // tokenizer_config.json's model_max_length when present and sensible.
+  std::optional<size_t> model_max_length() const;
 
   Tokenizer(Tokenizer&&) noexcept;
   Tokenizer& operator=(Tokenizer&&) noexcept;
   ~Tokenizer();
 
- private:
   struct Impl;
+
+ private:
   explicit Tokenizer(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
-
-// Pads every encoding to the same length (Longest) or to max_length (MaxLength) with pad_id,
-// type id 0, mask 0, offsets (0,0), token pad_token.
-void pad(std::vector<Encoding>& batch, PaddingStrategy strategy, size_t max_length, int32_t pad_id,
-         const std::string& pad_token);
 
 }  // namespace sembed::tokenizer

@@ -1,0 +1,171 @@
+// BertNormalizer (see normalizer.hpp). The stages run in the reference's order: clean_text,
+// handle_chinese_chars, strip_accents, lowercase. Clean and chinese are per character; strip
+// needs canonical reordering across characters, so it runs over a buffer.
+#include "tokenizer/normalizer.hpp"
+
+#include <algorithm>
+
+#include "tokenizer/unicode_props.hpp"
+
+namespace sembed::tokenizer {
+
+using namespace unicode;
+
+BertNormalizer::BertNormalizer(const NormalizerOptions& options)
+    : options_(options), strip_accents_(options.strip_accents.value_or(options.lowercase)) {}
+
+namespace {
+
+inline bool is_tab_or_newline(char32_t c) { return c == '\t' || c == '\n' || c == '\r'; }
+
+// Stable sort of runs of non-starters by combining class (Unicode canonical ordering).
+void canonical_reorder(NormalizedText& t) {
+  const size_t n = t.chars.size();
+  size_t i = 0;
+  while (i < n) {
+    if (combining_class(t.chars[i]) == 0) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < n && combining_class(t.chars[j]) != 0) ++j;
+    if (j - i > 1) {
+      // Insertion sort keeps it stable and runs are tiny.
+      for (size_t a = i + 1; a < j; ++a) {
+        const char32_t c = t.chars[a];
+        const uint32_t o = t.origin[a];
+        const int cc = combining_class(c);
+        size_t b = a;
+        while (b > i && combining_class(t.chars[b - 1]) > cc) {
+          t.chars[b] = t.chars[b - 1];
+          t.origin[b] = t.origin[b - 1];
+          --b;
+        }
+        t.chars[b] = c;
+        t.origin[b] = o;
+      }
+    }
+    i = j;
+  }
+}
+
+}  // namespace
+
+void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_index,
+                               NormalizedText& out, NormalizedText& scratch) const {
+  const bool clean = options_.clean_text;
+  const bool chinese = options_.handle_chinese_chars;
+  const bool lower = options_.lowercase;
+
+  // Pure-ASCII fast path: no decomposition, no chinese chars, simple lowercase.
+  bool ascii = true;
+  for (size_t i = 0; i < n; ++i) {
+    if (text[i] >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) {
+    for (size_t i = 0; i < n; ++i) {
+      char32_t c = text[i];
+      if (clean) {
+        if (c == 0 || (c < 0x20 && !is_tab_or_newline(c) && c != 0x0B && c != 0x0C) || c == 0x7F)
+          continue;  // NUL and C0/DEL controls are "other"
+        if (c == 0x0B || c == 0x0C) continue;  // Cc too: removed before whitespace mapping
+        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+      }
+      if (lower && c >= 'A' && c <= 'Z') c += 32;
+      out.chars.push_back(c);
+      out.origin.push_back(first_index + static_cast<uint32_t>(i));
+    }
+    return;
+  }
+
+  // Stage 1+2: clean and chinese padding into `stage` (out directly if nothing else to do).
+  NormalizedText& stage = (strip_accents_ || lower) ? scratch : out;
+  if (&stage == &scratch) scratch.clear();
+  for (size_t i = 0; i < n; ++i) {
+    char32_t c = text[i];
+    const uint32_t origin = first_index + static_cast<uint32_t>(i);
+    const uint8_t f = flags(c);
+    if (clean) {
+      if (c == 0 || c == 0xFFFD || ((f & kOther) && !is_tab_or_newline(c))) continue;
+      if (f & kWhitespace) c = ' ';
+    }
+    if (chinese && (f & kChinese)) {
+      stage.chars.insert(stage.chars.end(), {U' ', c, U' '});
+      stage.origin.insert(stage.origin.end(), {origin, origin, origin});
+      continue;
+    }
+    stage.chars.push_back(c);
+    stage.origin.push_back(origin);
+  }
+  if (&stage == &out) return;
+
+  // Stage 3: NFD + canonical reordering + drop nonspacing marks.
+  NormalizedText* src = &scratch;
+  NormalizedText decomposed;
+  if (strip_accents_) {
+    bool any_change = false;
+    for (char32_t c : scratch.chars) {
+      if (flags(c) & (kDecomposes | kNonspacingMark)) {
+        any_change = true;
+        break;
+      }
+    }
+    if (any_change) {
+      decomposed.chars.reserve(scratch.chars.size() + 8);
+      decomposed.origin.reserve(scratch.chars.size() + 8);
+      bool needs_reorder = false;
+      for (size_t i = 0; i < scratch.chars.size(); ++i) {
+        const char32_t c = scratch.chars[i];
+        const size_t before = decomposed.chars.size();
+        if (flags(c) & kDecomposes) {
+          append_nfd(c, decomposed.chars);
+        } else {
+          decomposed.chars.push_back(c);
+        }
+        decomposed.origin.resize(decomposed.chars.size(), scratch.origin[i]);
+        for (size_t k = before; k < decomposed.chars.size(); ++k) {
+          if (decomposed.chars[k] >= 0x300 && combining_class(decomposed.chars[k]) != 0)
+            needs_reorder = true;
+        }
+      }
+      if (needs_reorder) canonical_reorder(decomposed);
+      size_t w = 0;
+      for (size_t r = 0; r < decomposed.chars.size(); ++r) {
+        if (flags(decomposed.chars[r]) & kNonspacingMark) continue;
+        decomposed.chars[w] = decomposed.chars[r];
+        decomposed.origin[w] = decomposed.origin[r];
+        ++w;
+      }
+      decomposed.chars.resize(w);
+      decomposed.origin.resize(w);
+      src = &decomposed;
+    }
+  }
+
+  // Stage 4: lowercase (full mappings may produce several code points).
+  if (!lower) {
+    out.chars.insert(out.chars.end(), src->chars.begin(), src->chars.end());
+    out.origin.insert(out.origin.end(), src->origin.begin(), src->origin.end());
+    return;
+  }
+  for (size_t i = 0; i < src->chars.size(); ++i) {
+    const char32_t c = src->chars[i];
+    if (c < 0x80) {
+      out.chars.push_back(c >= 'A' && c <= 'Z' ? c + 32 : c);
+      out.origin.push_back(src->origin[i]);
+    } else if (flags(c) & kLowerChanges) {
+      const size_t before = out.chars.size();
+      append_lowercase(c, out.chars);
+      out.origin.resize(out.chars.size(), src->origin[i]);
+      (void)before;
+    } else {
+      out.chars.push_back(c);
+      out.origin.push_back(src->origin[i]);
+    }
+  }
+}
+
+}  // namespace sembed::tokenizer

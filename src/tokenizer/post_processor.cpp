@@ -1,0 +1,53 @@
+// PostProcessor (see post_processor.hpp).
+#include "tokenizer/post_processor.hpp"
+
+namespace sembed::tokenizer {
+namespace {
+
+size_t count_added(const std::vector<TemplatePiece>& t) {
+  size_t n = 0;
+  for (const TemplatePiece& p : t) n += p.is_sequence ? 0 : p.ids.size();
+  return n;
+}
+
+void append_sequence(const Encoding& s, int32_t type_id, Encoding& out) {
+  out.ids.insert(out.ids.end(), s.ids.begin(), s.ids.end());
+  out.tokens.insert(out.tokens.end(), s.tokens.begin(), s.tokens.end());
+  out.offsets.insert(out.offsets.end(), s.offsets.begin(), s.offsets.end());
+  out.type_ids.insert(out.type_ids.end(), s.ids.size(), type_id);
+}
+
+}  // namespace
+
+PostProcessor::PostProcessor(std::vector<TemplatePiece> single, std::vector<TemplatePiece> pair)
+    : has_template_(true), single_(std::move(single)), pair_(std::move(pair)) {
+  single_added_ = count_added(single_);
+  pair_added_ = count_added(pair_);
+}
+
+void PostProcessor::process(const Encoding& a, const Encoding* b, bool add_special_tokens,
+                            Encoding& out) const {
+  out.ids.clear();
+  out.type_ids.clear();
+  out.tokens.clear();
+  out.offsets.clear();
+  if (!has_template_ || !add_special_tokens) {
+    append_sequence(a, 0, out);
+    if (b != nullptr) append_sequence(*b, 1, out);
+  } else {
+    for (const TemplatePiece& p : b != nullptr ? pair_ : single_) {
+      if (p.is_sequence) {
+        const Encoding* s = p.sequence == 0 ? &a : b;
+        if (s != nullptr) append_sequence(*s, p.type_id, out);
+        continue;
+      }
+      out.ids.insert(out.ids.end(), p.ids.begin(), p.ids.end());
+      out.tokens.insert(out.tokens.end(), p.tokens.begin(), p.tokens.end());
+      out.offsets.insert(out.offsets.end(), p.ids.size(), {0, 0});
+      out.type_ids.insert(out.type_ids.end(), p.ids.size(), p.type_id);
+    }
+  }
+  out.attention_mask.assign(out.ids.size(), 1);
+}
+
+}  // namespace sembed::tokenizer

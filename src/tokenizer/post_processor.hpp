@@ -1,0 +1,44 @@
+// PostProcessor: adds the model's special tokens around the sequences and sets type ids, the
+// way tokenizers' TemplateProcessing does ([CLS] A [SEP] and [CLS] A [SEP] B [SEP] for BERT;
+// BertProcessing is read as that same template).
+// Does not: truncate (truncation.hpp) or pad (padding.hpp).
+// Thread safety: immutable after construction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tokenizer/encoding.hpp"
+
+namespace sembed::tokenizer {
+
+struct TemplatePiece {
+  bool is_sequence = false;  // true: sequence A (seq 0) or B (seq 1); false: a special token
+  int sequence = 0;
+  std::vector<int32_t> ids;         // special token: its ids
+  std::vector<std::string> tokens;  // special token: its token strings
+  int32_t type_id = 0;
+};
+
+class PostProcessor {
+ public:
+  PostProcessor() = default;  // no template: sequences are concatenated as they are
+  PostProcessor(std::vector<TemplatePiece> single, std::vector<TemplatePiece> pair);
+
+  // Number of special tokens added to a single text or a pair.
+  size_t added_tokens(bool pair) const { return pair ? pair_added_ : single_added_; }
+
+  // Combines a (and b when non-null) into out. Sequence tokens keep their offsets; special
+  // tokens get (0, 0). Without add_special_tokens the sequences are concatenated, A with type
+  // id 0 and B with type id 1.
+  void process(const Encoding& a, const Encoding* b, bool add_special_tokens,
+               Encoding& out) const;
+
+ private:
+  bool has_template_ = false;
+  std::vector<TemplatePiece> single_, pair_;
+  size_t single_added_ = 0, pair_added_ = 0;
+};
+
+}  // namespace sembed::tokenizer
