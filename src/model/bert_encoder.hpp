@@ -2,7 +2,10 @@
 // Sequences are packed back to back without padding: no FLOPs are spent on padding and no token
 // attends to another sequence.
 // Thread safety: immutable after construction; forward() may run concurrently on many threads,
-// each call with its own EncoderOutput (scratch space is per call).
+// each call with its own EncoderOutput (scratch space is per calling thread, reused across calls).
+// Batch invariance: a sequence's outputs are bit-identical whether it is encoded alone or packed
+// with any other sequences (for a given thread count); see ops/cpu/linear.hpp for why.
+// Weights are copied (and prepacked) at construction; the WeightStore may be dropped afterwards.
 #pragma once
 
 #include <cstddef>
@@ -37,11 +40,15 @@ class BertEncoder {
   ~BertEncoder();
   BertEncoder(BertEncoder&&) noexcept;
 
-  // threads: worker threads for this call (>= 1).
+  // threads: worker threads for this call (>= 1). type_ids may be empty (all 0). Throws
+  // sembed::Error for ids outside the vocabulary, sequences longer than max_position_embeddings,
+  // or want_pooler on a checkpoint without a pooler.
   void forward(const PackedBatch& batch, EncoderOutput& out, bool want_pooler, int threads) const;
 
   int hidden_size() const;
   size_t parameter_count() const;
+  // Whether the checkpoint has pooler.dense.* (pooler_output can be requested).
+  bool has_pooler() const;
 
  private:
   struct Impl;

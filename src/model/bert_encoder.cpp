@@ -1,0 +1,137 @@
+// See bert_encoder.hpp. The forward pass, per transformer layer (T tokens, H hidden, I inter):
+//   qkv   = h · Wqkvᵀ + b                 [T, 3H]  one fused matmul
+//   ctx   = attention(qkv) per sequence   [T, H]   no padding, no cross-sequence attention
+//   h    += ctx · Woᵀ + bo ; h = LN(h)    [T, H]   residual accumulated inside the matmul
+//   inter = gelu(h · Wiᵀ + bi)            [T, I]   GELU fused into the matmul
+//   h    += inter · Wo2ᵀ + bo2 ; h = LN(h)
+// h lives in the caller's EncoderOutput::last_hidden_state; the other buffers are per calling
+// thread and reused across calls, so a steady stream of batches stops allocating.
+#include "model/bert_encoder.hpp"
+
+#include <string>
+
+#include <sembed/error.hpp>
+
+#include "model/bert_weights.hpp"
+#include "ops/cpu/attention.hpp"
+#include "ops/cpu/embedding.hpp"
+#include "ops/cpu/layer_norm.hpp"
+#include "tensor/aligned_buffer.hpp"
+
+namespace sembed::model {
+namespace {
+
+struct Workspace {
+  tensor::AlignedBuffer qkv, ctx, inter, cls;
+};
+
+Workspace& thread_workspace() {
+  thread_local Workspace ws;
+  return ws;
+}
+
+}  // namespace
+
+struct BertEncoder::Impl {
+  loader::BertConfig config;
+  BertWeights weights;
+
+  // Throws sembed::Error naming the sequence and token at fault.
+  void validate(const PackedBatch& batch, bool want_pooler) const {
+    const size_t n = batch.num_sequences();
+    if (batch.seq_offsets.empty() || batch.seq_offsets[0] != 0)
+      throw Error("encoder input: seq_offsets must start with 0");
+    if (batch.seq_offsets.back() != batch.ids.size())
+      throw Error("encoder input: seq_offsets end at " + std::to_string(batch.seq_offsets.back()) +
+                  " but there are " + std::to_string(batch.ids.size()) + " token ids");
+    if (!batch.type_ids.empty() && batch.type_ids.size() != batch.ids.size())
+      throw Error("encoder input: " + std::to_string(batch.type_ids.size()) + " type ids for " +
+                  std::to_string(batch.ids.size()) + " token ids");
+    for (size_t s = 0; s < n; ++s) {
+      const size_t begin = batch.seq_offsets[s], end = batch.seq_offsets[s + 1];
+      if (end < begin) throw Error("encoder input: seq_offsets decrease at sequence " + std::to_string(s));
+      if (end - begin > static_cast<size_t>(config.max_position_embeddings))
+        throw Error("encoder input: sequence " + std::to_string(s) + " has " + std::to_string(end - begin) +
+                    " tokens, more than max_position_embeddings " +
+                    std::to_string(config.max_position_embeddings));
+      if (want_pooler && end == begin)
+        throw Error("encoder input: sequence " + std::to_string(s) + " is empty (pooler needs a first token)");
+      for (size_t t = begin; t < end; ++t) {
+        if (batch.ids[t] < 0 || batch.ids[t] >= config.vocab_size)
+          throw Error("encoder input: token id " + std::to_string(batch.ids[t]) + " at position " +
+                      std::to_string(t - begin) + " of sequence " + std::to_string(s) +
+                      " is outside the vocabulary [0, " + std::to_string(config.vocab_size) + ")");
+        if (!batch.type_ids.empty() && (batch.type_ids[t] < 0 || batch.type_ids[t] >= config.type_vocab_size))
+          throw Error("encoder input: token type id " + std::to_string(batch.type_ids[t]) +
+                      " at position " + std::to_string(t - begin) + " of sequence " + std::to_string(s) +
+                      " is outside [0, " + std::to_string(config.type_vocab_size) + ")");
+      }
+    }
+    if (want_pooler && !weights.pooler)
+      throw Error("pooler_output requested but the model has no pooler.dense weights");
+  }
+};
+
+BertEncoder::BertEncoder(const loader::BertConfig& config, const loader::WeightStore& weights)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->config = config;
+  impl_->weights = bind_bert_weights(config, weights);
+}
+
+BertEncoder::~BertEncoder() = default;
+BertEncoder::BertEncoder(BertEncoder&&) noexcept = default;
+
+int BertEncoder::hidden_size() const { return impl_->config.hidden_size; }
+size_t BertEncoder::parameter_count() const { return impl_->weights.parameter_count; }
+bool BertEncoder::has_pooler() const { return impl_->weights.pooler.has_value(); }
+
+void BertEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool want_pooler,
+                          int threads) const {
+  const Impl& m = *impl_;
+  m.validate(batch, want_pooler);
+  if (threads < 1) threads = 1;
+  const auto& c = m.config;
+  const auto& w = m.weights;
+  const size_t T = batch.num_tokens(), n = batch.num_sequences();
+  const size_t H = static_cast<size_t>(c.hidden_size), I = static_cast<size_t>(c.intermediate_size);
+  const int64_t rows = static_cast<int64_t>(T);
+  const size_t* offsets = batch.seq_offsets.data();
+
+  out.last_hidden_state.resize(T * H);
+  out.pooler_output.clear();
+  if (T == 0) {
+    if (want_pooler) out.pooler_output.assign(n * H, 0.f);  // unreachable: validate() refuses
+    return;
+  }
+  float* h = out.last_hidden_state.data();  // [T, H]
+  Workspace& ws = thread_workspace();
+  float* qkv = ws.qkv.reserve(T * 3 * H);  // [T, 3H]
+  float* ctx = ws.ctx.reserve(T * H);      // [T, H]
+  float* inter = ws.inter.reserve(T * I);  // [T, I]
+
+  ops::cpu::EmbeddingTables tables{w.word_embeddings.data(), w.position_embeddings.data(),
+                                   w.token_type_embeddings.data(), H};
+  ops::cpu::embed(batch.ids.data(), batch.type_ids.empty() ? nullptr : batch.type_ids.data(), offsets,
+                  n, tables, h, threads);
+  ops::cpu::layer_norm(h, h, T, H, w.emb_ln_gamma.data(), w.emb_ln_beta.data(), c.layer_norm_eps, threads);
+
+  const ops::cpu::AttentionShape shape{H, static_cast<size_t>(c.num_attention_heads)};
+  for (const BertLayerWeights& L : w.layers) {
+    L.qkv.forward(h, rows, qkv, threads);
+    ops::cpu::attention(qkv, offsets, n, shape, ctx, threads);
+    L.attn_output.forward(ctx, rows, h, threads);  // h += ctx·Woᵀ + bo
+    ops::cpu::layer_norm(h, h, T, H, L.attn_ln_gamma.data(), L.attn_ln_beta.data(), c.layer_norm_eps, threads);
+    L.intermediate.forward(h, rows, inter, threads);
+    L.output.forward(inter, rows, h, threads);  // h += inter·Wo2ᵀ + bo2
+    ops::cpu::layer_norm(h, h, T, H, L.out_ln_gamma.data(), L.out_ln_beta.data(), c.layer_norm_eps, threads);
+  }
+
+  if (want_pooler) {
+    float* cls = ws.cls.reserve(n * H);  // [n, H]: each sequence's first token
+    for (size_t s = 0; s < n; ++s) std::copy(h + offsets[s] * H, h + offsets[s] * H + H, cls + s * H);
+    out.pooler_output.resize(n * H);
+    w.pooler->forward(cls, static_cast<int64_t>(n), out.pooler_output.data(), threads);
+  }
+}
+
+}  // namespace sembed::model
