@@ -1,6 +1,108 @@
-// sembed serve — placeholder until implemented.
+// sembed serve: runs the HTTP embedding server (OpenAI /v1/embeddings and TEI /embed,
+// /similarity, /tokenize, plus /health, /info, /metrics) on one model until SIGTERM or SIGINT,
+// then lets in-flight requests finish and exits 0. See docs/server.md.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <string>
+#include <thread>
+
 #include "sembed/commands.hpp"
+#include <sembed/sembed.hpp>
+#include "server/server.hpp"
 
 namespace sembed::cli {
-void register_serve(CLI::App& app) { (void)app; }
+namespace {
+
+struct ServeArgs {
+  std::string model;
+  int threads = 0;
+  server::ServerOptions options;
+};
+
+void run_serve(const ServeArgs& args) {
+  // Block the shutdown signals in every thread (threads inherit the mask, so do it before the
+  // model and server start theirs); one thread below waits for them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  // A client closing its connection early must not kill the server.
+  ::signal(SIGPIPE, SIG_IGN);
+
+  server::ServerOptions options = args.options;
+  if (options.api_key.empty()) {
+    if (const char* key = std::getenv("SEMBED_API_KEY")) options.api_key = key;
+  }
+  const auto dir = resolve_model_dir(args.model.empty()
+                                         ? std::nullopt
+                                         : std::optional<std::filesystem::path>(args.model));
+  LoadOptions load;
+  load.threads = args.threads;
+  std::shared_ptr<const Model> model = Model::load(dir, load);
+
+  server::Server srv(options, server::make_model_backend(model));
+  const int port = srv.start();
+  std::fprintf(stderr, "sembed serve: listening on http://%s:%d (model %s, dimension %zu%s)\n",
+               options.host.c_str(), port, dir.string().c_str(), model->dimension(),
+               options.api_key.empty() ? "" : ", API key required");
+  std::fflush(stderr);
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    std::fprintf(stderr, "sembed serve: %s received, finishing in-flight requests\n",
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    std::fflush(stderr);
+    srv.stop();
+  });
+  srv.wait();
+  waiter.join();
+  std::fprintf(stderr, "sembed serve: stopped\n");
+}
+
+}  // namespace
+
+void register_serve(CLI::App& app) {
+  auto args = std::make_shared<ServeArgs>();
+  server::ServerOptions& o = args->options;
+  CLI::App* cmd = app.add_subcommand(
+      "serve", "Serve embeddings over HTTP (OpenAI /v1/embeddings, TEI /embed, /similarity, ...)");
+  cmd->add_option("--model", args->model, "Model directory (default: $SEMBED_MODEL or the cache)");
+  cmd->add_option("--host", o.host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", o.port, "Port to listen on (0: any free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--threads", args->threads, "Threads per engine call (0: physical cores)")
+      ->capture_default_str();
+  cmd->add_option("--http-threads", o.http_threads,
+                  "HTTP worker threads: clients served at once, and tokenization workers")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  cmd->add_option("--max-batch-tokens", o.max_batch_tokens,
+                  "Token budget of one engine batch (at least the model's max_seq_length)")
+      ->capture_default_str();
+  cmd->add_option("--max-batch-requests", o.max_batch_requests, "Sequences per engine batch")
+      ->capture_default_str();
+  cmd->add_option("--max-client-batch-size", o.max_client_batch_size, "Inputs per request")
+      ->capture_default_str();
+  cmd->add_option("--max-queue-requests", o.max_queue_requests,
+                  "Requests waiting for the engine before new ones get 429")
+      ->capture_default_str();
+  cmd->add_option("--max-queue-tokens", o.max_queue_tokens,
+                  "Tokens waiting for the engine before new requests get 429")
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", o.max_body_bytes, "Largest request body (413 beyond)")
+      ->capture_default_str();
+  cmd->add_option("--api-key", o.api_key,
+                  "Require 'Authorization: Bearer KEY' on every route but /health "
+                  "(default: $SEMBED_API_KEY)");
+  cmd->add_option("--model-id", o.model_id,
+                  "Model name echoed in responses and /info (default: the directory's name)");
+  cmd->callback([args] { run_serve(*args); });
+}
+
 }  // namespace sembed::cli

@@ -1,0 +1,49 @@
+// Backend: what the HTTP server needs from a model — tokenize one text, embed a batch of token id
+// sequences, and describe itself. ModelBackend forwards to sembed::Model; tests substitute a fake
+// to exercise the server without model weights.
+//
+// Thread safety: tokenize() is called concurrently from HTTP threads; embed() only from the
+// batcher's owner thread. Implementations must allow both at once.
+#pragma once
+
+#include <sembed/sembed.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sembed::server {
+
+struct BackendInfo {
+  std::string model_id;        // a name for the model (its directory's name)
+  std::string pooling;         // "mean", "cls", ...
+  std::string dtype;           // weight dtype, e.g. "float32"
+  size_t dimension = 0;        // embedding size
+  size_t max_seq_length = 0;   // tokens per sequence, special tokens included
+  size_t vocab_size = 0;       // token ids must be below this
+  bool normalize = false;      // whether the model ends with a Normalize module
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Tokens of one text with special tokens and no truncation (the server truncates, so it can
+  // do both directions and report over-long inputs itself). Throws sembed::Error on bad input
+  // such as invalid UTF-8.
+  virtual TokenizedText tokenize(std::string_view text) const = 0;
+
+  // [ids.size(), dimension] pooled embeddings, not normalized. Each row must not depend on the
+  // other sequences of the batch.
+  virtual Matrix embed(const std::vector<std::vector<int32_t>>& ids) const = 0;
+
+  virtual const BackendInfo& info() const = 0;
+};
+
+// The real thing: a loaded sentence-transformers model.
+std::unique_ptr<Backend> make_model_backend(std::shared_ptr<const Model> model);
+
+}  // namespace sembed::server

@@ -1,0 +1,141 @@
+// EmbeddingService: tokenization, truncation and limit checks on the HTTP thread; engine work
+// through the batcher; per-request normalization afterwards. The engine always runs unnormalized
+// so that requests with different `normalize` settings can share a batch.
+#include "server/embedding_service.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sembed::server {
+
+void normalize_rows(Matrix& m) {
+  for (size_t r = 0; r < m.rows; ++r) {
+    float* row = m.row(r);
+    double sq = 0;
+    for (size_t c = 0; c < m.cols; ++c) sq += static_cast<double>(row[c]) * row[c];
+    // torch.nn.functional.normalize divides by max(norm, 1e-12).
+    const float norm = static_cast<float>(std::max(std::sqrt(sq), 1e-12));
+    for (size_t c = 0; c < m.cols; ++c) row[c] /= norm;
+  }
+}
+
+Matrix truncate_columns(const Matrix& m, size_t dims) {
+  if (dims >= m.cols) return m;
+  Matrix out(m.rows, dims);
+  for (size_t r = 0; r < m.rows; ++r) std::copy_n(m.row(r), dims, out.row(r));
+  return out;
+}
+
+EmbeddingService::EmbeddingService(const Backend& backend, engine::Batcher& batcher,
+                                   Metrics& metrics, size_t max_client_batch_size)
+    : backend_(backend),
+      batcher_(batcher),
+      metrics_(metrics),
+      max_client_batch_size_(max_client_batch_size) {}
+
+std::vector<int32_t> EmbeddingService::token_ids(const std::string& text, const std::string& name,
+                                                 const EmbedRequest& options) const {
+  TokenizedText tokens;
+  try {
+    tokens = backend_.tokenize(text);
+  } catch (const Error& e) {
+    throw ApiError(422, "`" + name + "` cannot be tokenized: " + e.what(), name);
+  }
+  std::vector<int32_t> ids = std::move(tokens.ids);
+  const size_t max_len = backend_.info().max_seq_length;
+  if (max_len == 0 || ids.size() <= max_len) return ids;
+  if (!options.truncate) {
+    throw ApiError(options.too_long_status,
+                   "`" + name + "` has " + std::to_string(ids.size()) +
+                       " tokens, more than the model's maximum of " + std::to_string(max_len) +
+                       "; shorten it or set truncate=true",
+                   name);
+  }
+  // Keep [CLS] and [SEP] (first and last tokens) and max_len - 2 tokens of content from the
+  // chosen end, as Hugging Face truncation does before adding special tokens.
+  if (max_len < 2) {
+    ids.resize(max_len);
+    return ids;
+  }
+  const size_t keep = max_len - 2;
+  std::vector<int32_t> out;
+  out.reserve(max_len);
+  out.push_back(ids.front());
+  if (options.truncate_left) {
+    out.insert(out.end(), ids.end() - 1 - static_cast<std::ptrdiff_t>(keep), ids.end() - 1);
+  } else {
+    out.insert(out.end(), ids.begin() + 1, ids.begin() + 1 + static_cast<std::ptrdiff_t>(keep));
+  }
+  out.push_back(ids.back());
+  return out;
+}
+
+EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
+  const BackendInfo& info = backend_.info();
+  const size_t n = request.inputs.size();
+  if (n == 0) throw ApiError(400, "`" + request.field + "` must not be empty", request.field);
+  if (n > max_client_batch_size_) {
+    throw ApiError(413,
+                   "`" + request.field + "` has " + std::to_string(n) +
+                       " inputs, more than this server's maximum of " +
+                       std::to_string(max_client_batch_size_) + " per request",
+                   request.field);
+  }
+  if (request.dimensions && (*request.dimensions == 0 || *request.dimensions > info.dimension)) {
+    throw ApiError(request.type_status,
+                   "`dimensions` must be between 1 and " + std::to_string(info.dimension) +
+                       " for this model, got " + std::to_string(*request.dimensions),
+                   "dimensions");
+  }
+
+  std::vector<std::vector<int32_t>> ids;
+  ids.reserve(n);
+  size_t tokens = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const Input& in = request.inputs[i];
+    const std::string name = i < request.input_names.size() ? request.input_names[i]
+                             : n == 1 ? request.field
+                                      : request.field + "[" + std::to_string(i) + "]";
+    if (!in.is_ids) {
+      ids.push_back(token_ids(in.text, name, request));
+    } else {
+      // Token ids are used exactly as given (with [CLS]/[SEP] if the model expects them, as
+      // /tokenize returns them); they are never truncated.
+      if (in.ids.empty()) throw ApiError(400, "`" + name + "` has no token ids", name);
+      for (size_t k = 0; k < in.ids.size(); ++k) {
+        if (info.vocab_size > 0 && static_cast<size_t>(in.ids[k]) >= info.vocab_size) {
+          throw ApiError(request.type_status,
+                         "`" + name + "` holds token id " + std::to_string(in.ids[k]) +
+                             " at position " + std::to_string(k) + ", outside the vocabulary (" +
+                             std::to_string(info.vocab_size) + " tokens)",
+                         name);
+        }
+      }
+      if (info.max_seq_length > 0 && in.ids.size() > info.max_seq_length) {
+        throw ApiError(request.too_long_status,
+                       "`" + name + "` has " + std::to_string(in.ids.size()) +
+                           " token ids, more than the model's maximum of " +
+                           std::to_string(info.max_seq_length),
+                       name);
+      }
+      ids.push_back(in.ids);
+    }
+    tokens += ids.back().size();
+  }
+
+  auto future = batcher_.submit(std::move(ids));
+  EmbedResult result;
+  result.vectors = future.get();
+  result.tokens = tokens;
+  metrics_.observe_inputs(n, tokens);
+
+  if (request.dimensions && *request.dimensions < result.vectors.cols) {
+    result.vectors = truncate_columns(result.vectors, *request.dimensions);
+    normalize_rows(result.vectors);
+  } else if (request.normalize || request.dimensions) {
+    normalize_rows(result.vectors);
+  }
+  return result;
+}
+
+}  // namespace sembed::server

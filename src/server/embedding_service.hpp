@@ -1,0 +1,68 @@
+// EmbeddingService: the path every embedding route shares. On the calling (HTTP) thread it
+// tokenizes and truncates the inputs, checks them against the model's limits, queues them on the
+// batcher, waits for this request's rows, and applies the request's own normalization and
+// dimension truncation. Routes only translate between their JSON dialect and EmbedRequest.
+//
+// Thread safety: embed() and tokenize() may be called concurrently.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/batcher.hpp"
+#include "server/backend.hpp"
+#include "server/metrics.hpp"
+#include "server/request_json.hpp"
+
+namespace sembed::server {
+
+struct EmbedRequest {
+  std::vector<Input> inputs;
+  std::string field = "input";        // the request field holding the inputs, for messages
+  std::vector<std::string> input_names;  // per-input names for messages; default field[i]
+  bool truncate = true;               // false: an input over max_seq_length is an error
+  bool truncate_left = false;         // keep the end of an over-long input instead of its start
+  bool normalize = true;              // L2-normalize each vector
+  std::optional<size_t> dimensions;   // keep the first n values, then L2-normalize
+  int too_long_status = 413;          // status for an over-long input (dialect's choice)
+  int type_status = 400;              // status for a bad value inside an input
+};
+
+struct EmbedResult {
+  Matrix vectors;     // [inputs, dimensions or model dimension]
+  size_t tokens = 0;  // tokens sent to the engine, special tokens included
+};
+
+class EmbeddingService {
+ public:
+  EmbeddingService(const Backend& backend, engine::Batcher& batcher, Metrics& metrics,
+                   size_t max_client_batch_size);
+
+  // Throws ApiError for bad input, engine::QueueFull / engine::BatcherStopped when the batcher
+  // cannot take it, or whatever the engine threw.
+  EmbedResult embed(const EmbedRequest& request) const;
+
+  // Token ids of one text after truncation as embed() would do it. Throws ApiError naming
+  // `name` on bad input.
+  std::vector<int32_t> token_ids(const std::string& text, const std::string& name,
+                                 const EmbedRequest& options) const;
+
+  size_t max_client_batch_size() const { return max_client_batch_size_; }
+  const Backend& backend() const { return backend_; }
+
+ private:
+  const Backend& backend_;
+  engine::Batcher& batcher_;
+  Metrics& metrics_;
+  size_t max_client_batch_size_;
+};
+
+// Scales each row to unit L2 norm (rows of norm 0 stay 0), as torch.nn.functional.normalize.
+void normalize_rows(Matrix& m);
+
+// Keeps the first `dims` columns.
+Matrix truncate_columns(const Matrix& m, size_t dims);
+
+}  // namespace sembed::server

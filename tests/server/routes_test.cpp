@@ -1,0 +1,470 @@
+// Every route and every error of the server over real HTTP on loopback, against FakeBackend
+// (deterministic, no weights): response shapes of both dialects, normalization, dimensions,
+// truncation in both directions, base64, token-id inputs, /similarity, /tokenize, /info,
+// /metrics, API keys, body/input/queue limits, and the JSON error naming the field at fault.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <future>
+#include <thread>
+
+#include "fake_backend.hpp"
+#include "server/json_output.hpp"
+#include "test_server.hpp"
+
+namespace sembed::server::testing {
+namespace {
+
+std::vector<float> row_of(const Matrix& m, size_t r) {
+  return std::vector<float>(m.row(r), m.row(r) + m.cols);
+}
+
+std::vector<float> unit(std::vector<float> v) {
+  double sq = 0;
+  for (float x : v) sq += static_cast<double>(x) * x;
+  const float n = static_cast<float>(std::max(std::sqrt(sq), 1e-12));
+  for (float& x : v) x /= n;
+  return v;
+}
+
+// What the fake model gives for a text, as the server would compute it.
+std::vector<float> expected(const std::string& text, bool normalize = true) {
+  FakeBackend fb;
+  const Matrix m = fb.embed({fb.tokenize(text).ids});
+  return normalize ? unit(row_of(m, 0)) : row_of(m, 0);
+}
+
+void expect_close(const json& got, const std::vector<float>& want, float tol = 1e-6f) {
+  ASSERT_TRUE(got.is_array());
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_NEAR(got[i].get<float>(), want[i], tol) << "index " << i;
+  }
+}
+
+double norm_of(const json& v) {
+  double sq = 0;
+  for (const auto& x : v) sq += x.get<double>() * x.get<double>();
+  return std::sqrt(sq);
+}
+
+// An error reply names what is wrong: status, and the dialect's shape with the field in it.
+void expect_openai_error(const Reply& r, int status, const std::string& mentions) {
+  EXPECT_EQ(r.status, status) << r.body;
+  const json j = json::parse(r.body);
+  ASSERT_TRUE(j.contains("error")) << r.body;
+  EXPECT_TRUE(j["error"]["message"].is_string());
+  EXPECT_TRUE(j["error"]["type"].is_string());
+  EXPECT_NE(j["error"]["message"].get<std::string>().find(mentions), std::string::npos)
+      << "message does not mention '" << mentions << "': " << r.body;
+}
+
+void expect_tei_error(const Reply& r, int status, const std::string& mentions) {
+  EXPECT_EQ(r.status, status) << r.body;
+  const json j = json::parse(r.body);
+  ASSERT_TRUE(j["error"].is_string()) << r.body;
+  EXPECT_TRUE(j["error_type"].is_string());
+  EXPECT_NE(j["error"].get<std::string>().find(mentions), std::string::npos)
+      << "message does not mention '" << mentions << "': " << r.body;
+}
+
+// The macros add the calling line to failures.
+#define EXPECT_TEI_ERROR(...)     \
+  do {                            \
+    SCOPED_TRACE("error check");  \
+    expect_tei_error(__VA_ARGS__); \
+  } while (0)
+#define EXPECT_OPENAI_ERROR(...)     \
+  do {                               \
+    SCOPED_TRACE("error check");     \
+    expect_openai_error(__VA_ARGS__); \
+  } while (0)
+
+class Routes : public ::testing::Test {
+ protected:
+  static ServerOptions options() {
+    ServerOptions o;
+    o.max_batch_tokens = 64;
+    o.max_client_batch_size = 8;
+    o.max_body_bytes = 4096;
+    return o;
+  }
+  TestServer srv{options(), std::make_unique<FakeBackend>()};
+};
+
+TEST_F(Routes, Health) {
+  const Reply r = srv.get("/health");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.parsed()["status"], "ok");
+}
+
+TEST_F(Routes, Info) {
+  const Reply r = srv.get("/info");
+  ASSERT_EQ(r.status, 200);
+  const json j = r.parsed();
+  EXPECT_EQ(j["model_id"], "fake-model");
+  EXPECT_EQ(j["max_input_length"], 16);
+  EXPECT_EQ(j["max_batch_tokens"], 64);
+  EXPECT_EQ(j["max_client_batch_size"], 8);
+  EXPECT_EQ(j["dimension"], 8);
+  EXPECT_EQ(j["model_type"]["embedding"]["pooling"], "mean");
+}
+
+TEST_F(Routes, OpenAIStringInput) {
+  const Reply r = srv.post("/v1/embeddings", json{{"input", "hello big world"}, {"model", "m1"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.header("Content-Type"), "application/json");
+  const json j = r.parsed();
+  EXPECT_EQ(j["object"], "list");
+  EXPECT_EQ(j["model"], "m1");
+  ASSERT_EQ(j["data"].size(), 1u);
+  EXPECT_EQ(j["data"][0]["object"], "embedding");
+  EXPECT_EQ(j["data"][0]["index"], 0);
+  expect_close(j["data"][0]["embedding"], expected("hello big world"));
+  EXPECT_EQ(j["usage"]["prompt_tokens"], 5);
+  EXPECT_EQ(j["usage"]["total_tokens"], 5);
+}
+
+TEST_F(Routes, OpenAIArrayKeepsOrderAndDefaultsModel) {
+  const std::vector<std::string> texts = {"a", "bb cc", "", "dddd e f g"};
+  const Reply r = srv.post("/embeddings", json{{"input", texts}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = r.parsed();
+  EXPECT_EQ(j["model"], "fake-model");
+  ASSERT_EQ(j["data"].size(), texts.size());
+  size_t tokens = 0;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    EXPECT_EQ(j["data"][i]["index"], i);
+    expect_close(j["data"][i]["embedding"], expected(texts[i]));
+    tokens += FakeBackend().tokenize(texts[i]).ids.size();
+  }
+  EXPECT_EQ(j["usage"]["prompt_tokens"], tokens);
+}
+
+TEST_F(Routes, OpenAITokenIdInputsRoundTripWithTokenize) {
+  const Reply tok = srv.post("/tokenize", std::string(R"({"inputs": "one two three"})"));
+  ASSERT_EQ(tok.status, 200) << tok.body;
+  ASSERT_TRUE(tok.parsed()[0].is_array()) << tok.body;
+  const json tokens = tok.parsed()[0];
+  std::vector<int32_t> ids;
+  for (const auto& t : tokens) ids.push_back(t["id"].get<int32_t>());
+  // One id array is one input; an array of id arrays is several.
+  const Reply one = srv.post("/v1/embeddings", json{{"input", ids}});
+  ASSERT_EQ(one.status, 200) << one.body;
+  expect_close(one.parsed()["data"][0]["embedding"], expected("one two three"));
+  const Reply two = srv.post("/v1/embeddings", json{{"input", json::array({ids, ids})}});
+  ASSERT_EQ(two.status, 200) << two.body;
+  EXPECT_EQ(two.parsed()["data"].size(), 2u);
+  EXPECT_EQ(two.parsed()["usage"]["prompt_tokens"], 2 * ids.size());
+}
+
+TEST_F(Routes, OpenAIBase64) {
+  const Reply r = srv.post("/v1/embeddings",
+                           json{{"input", "x yy"}, {"encoding_format", "base64"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const std::vector<float> want = expected("x yy");
+  std::string b64;
+  append_base64_floats(b64, want.data(), want.size());
+  EXPECT_EQ("\"" + r.parsed()["data"][0]["embedding"].get<std::string>() + "\"", b64);
+}
+
+TEST(Base64, KnownVectors) {
+  const unsigned char s[] = {'f', 'o', 'o', 'b', 'a', 'r'};
+  EXPECT_EQ(base64_encode(s, 0), "");
+  EXPECT_EQ(base64_encode(s, 1), "Zg==");
+  EXPECT_EQ(base64_encode(s, 2), "Zm8=");
+  EXPECT_EQ(base64_encode(s, 3), "Zm9v");
+  EXPECT_EQ(base64_encode(s, 6), "Zm9vYmFy");
+  const float one = 1.0f;  // 00 00 80 3f
+  std::string out;
+  append_base64_floats(out, &one, 1);
+  EXPECT_EQ(out, "\"AACAPw==\"");
+}
+
+TEST_F(Routes, OpenAIDimensionsTruncateAndRenormalize) {
+  const Reply r = srv.post("/v1/embeddings", json{{"input", "some words here"}, {"dimensions", 3}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json v = r.parsed()["data"][0]["embedding"];
+  ASSERT_EQ(v.size(), 3u);
+  EXPECT_NEAR(norm_of(v), 1.0, 1e-6);
+  std::vector<float> full = expected("some words here", false);
+  full.resize(3);
+  expect_close(v, unit(full));
+}
+
+TEST_F(Routes, TeiEmbedNormalizeAndShape) {
+  Reply r = srv.post("/embed", json{{"inputs", "abc de"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json j = r.parsed();
+  ASSERT_TRUE(j.is_array());
+  ASSERT_EQ(j.size(), 1u);
+  expect_close(j[0], expected("abc de"));
+  EXPECT_NEAR(norm_of(j[0]), 1.0, 1e-6);
+
+  r = srv.post("/embed", json{{"inputs", {"abc de", "f"}}, {"normalize", false}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  j = r.parsed();
+  ASSERT_EQ(j.size(), 2u);
+  expect_close(j[0], expected("abc de", false), 1e-5f);
+  expect_close(j[1], expected("f", false), 1e-5f);
+}
+
+TEST_F(Routes, TeiTruncation) {
+  // 20 words: 22 tokens with [CLS]/[SEP], over the fake model's 16.
+  std::string long_text;
+  for (int i = 0; i < 20; ++i) long_text += std::string(1 + i % 7, 'a' + i % 26) + " ";
+  Reply r = srv.post("/embed", json{{"inputs", {"short", long_text}}});
+  EXPECT_TEI_ERROR(r, 413, "inputs[1]");
+  EXPECT_EQ(r.parsed()["error_type"], "validation");
+  EXPECT_NE(r.parsed()["error"].get<std::string>().find("22 tokens"), std::string::npos);
+
+  FakeBackend fb;
+  const auto ids = fb.tokenize(long_text).ids;
+  std::vector<int32_t> right(ids.begin(), ids.begin() + 15);
+  right.push_back(2);
+  std::vector<int32_t> left = {1};
+  left.insert(left.end(), ids.end() - 15, ids.end());
+
+  r = srv.post("/embed", json{{"inputs", long_text}, {"truncate", true}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_close(r.parsed()[0], unit(row_of(fb.embed({right}), 0)));
+
+  r = srv.post("/embed", json{{"inputs", long_text},
+                              {"truncate", true},
+                              {"truncation_direction", "Left"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_close(r.parsed()[0], unit(row_of(fb.embed({left}), 0)));
+
+  // OpenAI truncates by default (as sentence-transformers does); truncate=false refuses.
+  r = srv.post("/v1/embeddings", json{{"input", long_text}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.parsed()["usage"]["prompt_tokens"], 16);
+  r = srv.post("/v1/embeddings", json{{"input", {"a", "b", long_text}}, {"truncate", false}});
+  EXPECT_OPENAI_ERROR(r, 413, "input[2]");
+  EXPECT_EQ(r.parsed()["error"]["param"], "input[2]");
+}
+
+TEST_F(Routes, Similarity) {
+  const Reply r = srv.post(
+      "/similarity",
+      json{{"inputs", {{"source_sentence", "aa bb"}, {"sentences", {"aa bb", "c", "ddd ee"}}}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = r.parsed();
+  ASSERT_EQ(j.size(), 3u);
+  const auto src = expected("aa bb");
+  const std::vector<std::string> others = {"aa bb", "c", "ddd ee"};
+  for (size_t i = 0; i < 3; ++i) {
+    const auto o = expected(others[i]);
+    double dot = 0;
+    for (size_t c = 0; c < src.size(); ++c) dot += src[c] * o[c];
+    EXPECT_NEAR(j[i].get<double>(), dot, 1e-6);
+  }
+  EXPECT_NEAR(j[0].get<double>(), 1.0, 1e-6);
+}
+
+TEST_F(Routes, TokenizeTeiAndLlamaShapes) {
+  Reply r = srv.post("/tokenize", json{{"inputs", {"héllo wörld", "x"}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  json j = r.parsed();
+  ASSERT_EQ(j.size(), 2u);
+  ASSERT_EQ(j[0].size(), 4u);
+  EXPECT_EQ(j[0][0]["text"], "[CLS]");
+  EXPECT_EQ(j[0][0]["special"], true);
+  EXPECT_TRUE(j[0][0]["start"].is_null());
+  EXPECT_EQ(j[0][1]["text"], "héllo");
+  EXPECT_EQ(j[0][1]["special"], false);
+  // Byte offsets: "héllo" is 6 bytes; "wörld" starts after the space at byte 7.
+  EXPECT_EQ(j[0][1]["start"], 0);
+  EXPECT_EQ(j[0][1]["stop"], 6);
+  EXPECT_EQ(j[0][2]["start"], 7);
+  EXPECT_EQ(j[0][2]["stop"], 13);
+  EXPECT_EQ(j[0][3]["text"], "[SEP]");
+
+  r = srv.post("/tokenize", json{{"inputs", "a b"}, {"add_special_tokens", false}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.parsed()[0].size(), 2u);
+
+  r = srv.post("/tokenize", json{{"content", "a bb"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.parsed()["tokens"], json::array({101, 102}));
+  r = srv.post("/tokenize", json{{"content", "a"}, {"add_special", true}, {"with_pieces", true}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.parsed()["tokens"].size(), 3u);
+  EXPECT_EQ(r.parsed()["tokens"][1]["piece"], "a");
+}
+
+TEST_F(Routes, Metrics) {
+  ASSERT_EQ(srv.post("/embed", json{{"inputs", {"a b", "c"}}}).status, 200);
+  ASSERT_EQ(srv.post("/embed", json{{"inputs", 5}}).status, 422);
+  const Reply r = srv.get("/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("Content-Type").rfind("text/plain", 0), 0u);
+  for (const char* s :
+       {"sembed_requests_total{route=\"/embed\",status=\"200\"} 1",
+        "sembed_requests_total{route=\"/embed\",status=\"422\"} 1",
+        "sembed_request_duration_seconds_bucket{route=\"/embed\",le=\"+Inf\"} 2",
+        "sembed_request_duration_seconds_count{route=\"/embed\"} 2", "sembed_queue_size 0",
+        "sembed_queue_tokens 0", "sembed_inputs_total 2", "sembed_tokens_total 7",
+        "sembed_batch_size_count 1", "sembed_batch_tokens_sum 7", "# TYPE sembed_batch_size histogram",
+        "sembed_requests_in_flight"}) {
+    EXPECT_NE(r.body.find(s), std::string::npos) << "missing: " << s << "\n" << r.body;
+  }
+}
+
+TEST_F(Routes, MalformedJson) {
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", std::string("{\"input\": [\"a\",")), 400,
+                      "malformed JSON");
+  EXPECT_TEI_ERROR(srv.post("/embed", std::string("not json")), 400, "malformed JSON");
+  EXPECT_TEI_ERROR(srv.post("/embed", std::string("")), 400, "empty");
+  EXPECT_TEI_ERROR(srv.post("/embed", std::string("[1,2]")), 400, "JSON object");
+  EXPECT_TEI_ERROR(srv.post("/embed", std::string(100, '[') + std::string(100, ']')), 400,
+                   "nested");
+  // Invalid UTF-8 inside a JSON string.
+  EXPECT_TEI_ERROR(srv.post("/embed", std::string("{\"inputs\": \"\xff\xfe\"}")), 400,
+                   "malformed JSON");
+}
+
+TEST_F(Routes, MissingFieldsAndWrongTypesNameTheField) {
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"model", "x"}}), 400, "`input`");
+  EXPECT_EQ(srv.post("/v1/embeddings", json{{"model", "x"}}).parsed()["error"]["param"], "input");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", 3.5}}), 400, "`input`");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", {"a", 7}}}), 400, "input[1]");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", {1, "a"}}}), 400, "input[1]");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", json::array()}}), 400, "empty");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", {json::array()}}}), 400,
+                      "input[0]");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", "a"}, {"model", 5}}), 400,
+                      "`model`");
+  EXPECT_OPENAI_ERROR(
+      srv.post("/v1/embeddings", json{{"input", "a"}, {"encoding_format", "hex"}}), 400,
+      "encoding_format");
+  for (const json& d : {json(0), json(9), json(-1), json("4"), json(2.5)}) {
+    EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", "a"}, {"dimensions", d}}), 400,
+                        "dimensions");
+  }
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", {{1, 5000}}}}), 400,
+                      "outside the vocabulary");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", {{1, -4}}}}), 400, "input[0]");
+  std::vector<int32_t> too_many_ids(17, 105);
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", too_many_ids}}), 413,
+                      "17 token ids");
+
+  EXPECT_TEI_ERROR(srv.post("/embed", json{{"input", "a"}}), 422, "`inputs`");
+  EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"normalize", "yes"}}), 422,
+                   "`normalize`");
+  EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"truncate", 1}}), 422, "`truncate`");
+  EXPECT_TEI_ERROR(
+      srv.post("/embed", json{{"inputs", "a"}, {"truncation_direction", "Middle"}}), 422,
+      "truncation_direction");
+  EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"prompt_name", "query"}}), 422,
+                   "prompt_name");
+  EXPECT_TEI_ERROR(srv.post("/embed", std::string(R"({"inputs": [{"a": 1}]})")), 422, "inputs[0]");
+  EXPECT_TEI_ERROR(srv.post("/similarity", json{{"inputs", "a"}}), 422, "`inputs`");
+  EXPECT_TEI_ERROR(srv.post("/similarity", json{{"inputs", {{"sentences", {"a"}}}}}), 422,
+                   "source_sentence");
+  EXPECT_TEI_ERROR(
+      srv.post("/similarity", json{{"inputs", {{"source_sentence", "a"}, {"sentences", {1}}}}}),
+      422, "inputs.sentences[0]");
+  EXPECT_TEI_ERROR(srv.post("/tokenize", json{{"inputs", {"a", 2}}}), 422, "inputs[1]");
+  EXPECT_TEI_ERROR(srv.post("/tokenize", json{{"content", 2}}), 422, "`content`");
+  // A text the tokenizer refuses is named by its index.
+  EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", {"ok", "bad\abell"}}}), 422, "inputs[1]");
+}
+
+TEST_F(Routes, Limits) {
+  // Too many inputs (limit 8 here).
+  std::vector<std::string> nine(9, "a");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", nine}}), 413, "9 items");
+  EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", nine}}), 413, "9 items");
+  EXPECT_TEI_ERROR(srv.post("/tokenize", json{{"inputs", nine}}), 413, "9 items");
+  std::vector<std::string> eight(8, "a");
+  EXPECT_TEI_ERROR(
+      srv.post("/similarity", json{{"inputs", {{"source_sentence", "a"}, {"sentences", eight}}}}),
+      413, "inputs.sentences");
+  // Body over 4096 bytes: a JSON error from the HTTP layer, in the route's dialect.
+  const std::string big = json{{"input", std::string(5000, 'a')}}.dump();
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", big), 413, "4096 bytes");
+  EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", std::string(5000, 'a')}}.dump()), 413,
+                   "4096 bytes");
+}
+
+TEST_F(Routes, UnknownRoutesAndMethods) {
+  EXPECT_TEI_ERROR(srv.get("/nope"), 404, "no such route");
+  EXPECT_TEI_ERROR(srv.post("/v2/whatever", std::string("{}")), 404, "no such route");
+  EXPECT_TEI_ERROR(srv.get("/embed"), 405, "not allowed");
+  EXPECT_OPENAI_ERROR(srv.get("/v1/embeddings"), 405, "not allowed");
+}
+
+TEST_F(Routes, EngineFailureIsA500NotACrash) {
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", {{1, 999, 2}}}}), 500,
+                      "fake engine failure");
+  EXPECT_EQ(srv.get("/health").status, 200);
+  EXPECT_EQ(srv.post("/embed", json{{"inputs", "still fine"}}).status, 200);
+}
+
+TEST(RoutesAuth, ApiKey) {
+  ServerOptions o;
+  o.api_key = "s3cret";
+  TestServer srv(o, std::make_unique<FakeBackend>());
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", "a"}}), 401, "API key");
+  EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}}, {{"Authorization", "Bearer nope"}}),
+                   401, "API key");
+  EXPECT_TEI_ERROR(srv.get("/metrics", {{"Authorization", "s3cret"}}), 401, "API key");
+  EXPECT_EQ(srv.post("/v1/embeddings", json{{"input", "a"}}, {{"Authorization", "Bearer s3cret"}})
+                .status,
+            200);
+  EXPECT_EQ(srv.get("/info", {{"Authorization", "Bearer s3cret"}}).status, 200);
+  EXPECT_EQ(srv.get("/health").status, 200);  // load balancers probe without a key
+}
+
+TEST(RoutesQueue, QueueFullIs429WithRetryAfter) {
+  ServerOptions o;
+  o.max_queue_requests = 1;
+  auto backend = std::make_unique<FakeBackend>();
+  backend->delay_ms = 300;
+  TestServer srv(o, std::move(backend));
+  // One request runs (slowly), one waits in the queue; the rest must be refused at once.
+  std::vector<std::future<Reply>> replies;
+  for (int i = 0; i < 6; ++i) {
+    replies.push_back(std::async(std::launch::async, [&srv, i] {
+      return srv.post("/embed", json{{"inputs", "text " + std::to_string(i)}});
+    }));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  int ok = 0, refused = 0;
+  for (auto& f : replies) {
+    const Reply r = f.get();
+    if (r.status == 200) {
+      ++ok;
+    } else {
+      ++refused;
+      EXPECT_TEI_ERROR(r, 429, "queue is full");
+      EXPECT_EQ(r.header("Retry-After"), "1");
+      EXPECT_EQ(json::parse(r.body)["error_type"], "overloaded");
+    }
+  }
+  EXPECT_GE(ok, 2);
+  EXPECT_GE(refused, 1);
+  const Reply m = srv.get("/metrics");
+  EXPECT_NE(m.body.find("sembed_queue_full_total " + std::to_string(refused)), std::string::npos);
+}
+
+TEST(RoutesShutdown, StopLetsInFlightRequestsFinish) {
+  auto backend = std::make_unique<FakeBackend>();
+  backend->delay_ms = 400;
+  auto srv = std::make_unique<TestServer>(ServerOptions{}, std::move(backend));
+  auto reply = std::async(std::launch::async, [&] {
+    return srv->post("/embed", json{{"inputs", {"in", "flight"}}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  srv->server().stop();
+  const Reply r = reply.get();
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.parsed().size(), 2u);
+  // Stopped: new connections are refused.
+  EXPECT_EQ(srv->get("/health").status, 0);
+}
+
+}  // namespace
+}  // namespace sembed::server::testing
