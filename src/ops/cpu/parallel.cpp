@@ -28,9 +28,12 @@ struct Gomp {
 const Gomp& gomp() {
   static const Gomp g = [] {
     Gomp r;
+    // RTLD_DEFAULT is a null pointer, so it cannot double as "not found".
     void* handle = RTLD_DEFAULT;
-    if (!dlsym(handle, "GOMP_parallel")) handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
-    if (!handle) return r;
+    if (!dlsym(handle, "GOMP_parallel")) {
+      handle = dlopen("libgomp.so.1", RTLD_NOW | RTLD_NOLOAD);
+      if (!handle) return r;
+    }
     r.parallel = reinterpret_cast<decltype(r.parallel)>(dlsym(handle, "GOMP_parallel"));
     r.thread_num = reinterpret_cast<decltype(r.thread_num)>(dlsym(handle, "omp_get_thread_num"));
     r.num_threads = reinterpret_cast<decltype(r.num_threads)>(dlsym(handle, "omp_get_num_threads"));
