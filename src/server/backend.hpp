@@ -27,14 +27,32 @@ struct BackendInfo {
   bool normalize = false;      // whether the model ends with a Normalize module
 };
 
+// Thrown by Backend::tokenize for a text too long to tokenize in full; tokens is its length when
+// known, else the limit it exceeded (at_least is then true).
+class InputTooLong : public Error {
+ public:
+  InputTooLong(size_t tokens, bool at_least)
+      : Error("input has " + std::string(at_least ? "more than " : "") + std::to_string(tokens) +
+              " tokens"),
+        tokens(tokens),
+        at_least(at_least) {}
+  size_t tokens;
+  bool at_least;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
 
   // Tokens of one text with special tokens and no truncation (the server truncates, so it can
   // do both directions and report over-long inputs itself). Throws sembed::Error on bad input
-  // such as invalid UTF-8.
+  // such as invalid UTF-8, InputTooLong when the text is too long to tokenize in full.
   virtual TokenizedText tokenize(std::string_view text) const = 0;
+
+  // Token ids of a text truncated to max_length tokens (special tokens included), keeping its
+  // start, or its end when keep_end. Used when tokenize() threw InputTooLong.
+  virtual std::vector<int32_t> truncated_ids(std::string_view text, size_t max_length,
+                                             bool keep_end) const = 0;
 
   // [ids.size(), dimension] pooled embeddings, not normalized. Each row must not depend on the
   // other sequences of the batch.

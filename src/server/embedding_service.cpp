@@ -35,22 +35,32 @@ EmbeddingService::EmbeddingService(const Backend& backend, engine::Batcher& batc
 
 std::vector<int32_t> EmbeddingService::token_ids(const std::string& text, const std::string& name,
                                                  const EmbedRequest& options) const {
+  const size_t max_len = backend_.info().max_seq_length;
+  auto too_long = [&](const std::string& count) {
+    return ApiError(options.too_long_status,
+                    "`" + name + "` has " + count + " tokens, more than the model's maximum of " +
+                        std::to_string(max_len) + "; shorten it or set truncate=true",
+                    name);
+  };
   TokenizedText tokens;
   try {
     tokens = backend_.tokenize(text);
+  } catch (const InputTooLong& e) {
+    // Too long to see in full: refuse, or let the backend truncate.
+    if (!options.truncate) {
+      throw too_long((e.at_least ? "more than " : "") + std::to_string(e.tokens));
+    }
+    try {
+      return backend_.truncated_ids(text, max_len, options.truncate_left);
+    } catch (const Error& e2) {
+      throw ApiError(422, "`" + name + "` cannot be tokenized: " + e2.what(), name);
+    }
   } catch (const Error& e) {
     throw ApiError(422, "`" + name + "` cannot be tokenized: " + e.what(), name);
   }
   std::vector<int32_t> ids = std::move(tokens.ids);
-  const size_t max_len = backend_.info().max_seq_length;
   if (max_len == 0 || ids.size() <= max_len) return ids;
-  if (!options.truncate) {
-    throw ApiError(options.too_long_status,
-                   "`" + name + "` has " + std::to_string(ids.size()) +
-                       " tokens, more than the model's maximum of " + std::to_string(max_len) +
-                       "; shorten it or set truncate=true",
-                   name);
-  }
+  if (!options.truncate) throw too_long(std::to_string(ids.size()));
   // Keep [CLS] and [SEP] (first and last tokens) and max_len - 2 tokens of content from the
   // chosen end, as Hugging Face truncation does before adding special tokens.
   if (max_len < 2) {

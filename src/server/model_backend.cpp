@@ -1,7 +1,16 @@
 // ModelBackend: the server's Backend over a loaded sembed::Model. The engine is always run with
 // normalize=false and the model's own pooling, so requests asking for different normalization
 // can share a batch; the server normalizes each request's rows as it asked.
+//
+// Model::tokenize accepts max_length only up to the model's position embeddings (512 for BERT),
+// so a text is tokenized in full only up to that length; beyond it the server is told the text is
+// too long, and truncation goes through the library (keeping the start) or through a suffix of
+// the text cut at whitespace (keeping the end).
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
+#include <cctype>
+#include <fstream>
 #include <utility>
 
 #include "server/backend.hpp"
@@ -9,8 +18,29 @@
 namespace sembed::server {
 namespace {
 
-// Tokenizing with this max_length never truncates: a 2 MiB body holds far fewer tokens.
-constexpr size_t kNoTruncation = size_t{1} << 30;
+size_t position_limit(const ModelInfo& mi) {
+  try {
+    std::ifstream in(mi.dir / "config.json");
+    const auto config = nlohmann::json::parse(in);
+    const auto it = config.find("max_position_embeddings");
+    if (it != config.end() && it->is_number_unsigned()) return it->get<size_t>();
+  } catch (...) {
+    // The model loaded, so its config is fine; fall through to BERT's usual limit.
+  }
+  return 512;
+}
+
+// The last ~`bytes` bytes of text, starting after a whitespace character when there is one, so
+// no word is cut (BERT splits words at whitespace before anything else).
+std::string_view suffix_at_word(std::string_view text, size_t bytes) {
+  if (bytes >= text.size()) return text;
+  size_t start = text.size() - bytes;
+  while (start < text.size() && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) ++start;
+  for (size_t i = start; i < text.size(); ++i) {
+    if (std::isspace(static_cast<unsigned char>(text[i]))) return text.substr(i + 1);
+  }
+  return text.substr(start);
+}
 
 class ModelBackend final : public Backend {
  public:
@@ -24,10 +54,50 @@ class ModelBackend final : public Backend {
     info_.max_seq_length = model_->max_seq_length();
     info_.vocab_size = static_cast<size_t>(std::max(mi.vocab_size, 0));
     info_.normalize = mi.normalize;
+    limit_ = std::max(position_limit(mi), info_.max_seq_length);
   }
 
   TokenizedText tokenize(std::string_view text) const override {
-    return model_->tokenize(text, kNoTruncation, true);
+    try {
+      return model_->tokenize(text, limit_, /*truncate=*/false);
+    } catch (const Error&) {
+      // Either the text is invalid, or it is longer than limit_ tokens: truncating tells which
+      // (it throws again only for invalid text).
+      model_->tokenize(text, limit_, /*truncate=*/true);
+      throw InputTooLong(limit_, /*at_least=*/true);
+    }
+  }
+
+  std::vector<int32_t> truncated_ids(std::string_view text, size_t max_length,
+                                     bool keep_end) const override {
+    if (!keep_end || max_length < 2) return model_->tokenize(text, max_length, true).ids;
+    // Keeping the end: tokenize a suffix with enough tokens. A suffix of n bytes has at most
+    // n + 2 tokens, so start below the limit and widen (or narrow, on overflow) by bisection.
+    const size_t keep = max_length - 2;
+    size_t lo = 0, hi = text.size() + 1;  // lo: too few tokens; hi: too many to tokenize
+    size_t bytes = std::min(text.size(), limit_ - 2);
+    for (int step = 0; step < 64; ++step) {
+      const std::string_view suffix = suffix_at_word(text, bytes);
+      try {
+        const std::vector<int32_t> ids = model_->tokenize(suffix, limit_, false).ids;
+        if (ids.size() - 2 >= keep || suffix.size() == text.size()) {
+          const size_t take = std::min(keep, ids.size() - 2);
+          std::vector<int32_t> out;
+          out.reserve(take + 2);
+          out.push_back(ids.front());
+          out.insert(out.end(), ids.end() - 1 - static_cast<std::ptrdiff_t>(take), ids.end() - 1);
+          out.push_back(ids.back());
+          return out;
+        }
+        lo = bytes;
+      } catch (const Error&) {
+        hi = bytes;
+      }
+      const size_t next = hi > text.size() ? std::min(text.size(), bytes * 2) : (lo + hi) / 2;
+      if (next == bytes) break;
+      bytes = next;
+    }
+    throw Error("cannot truncate this input from the left");
   }
 
   Matrix embed(const std::vector<std::vector<int32_t>>& ids) const override {
@@ -42,6 +112,7 @@ class ModelBackend final : public Backend {
  private:
   std::shared_ptr<const Model> model_;
   BackendInfo info_;
+  size_t limit_ = 512;  // most tokens Model::tokenize can return untruncated
 };
 
 }  // namespace

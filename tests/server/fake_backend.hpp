@@ -26,7 +26,25 @@ class FakeBackend final : public Backend {
     info_.normalize = true;
   }
 
+  // Like the real backend, refuses to tokenize very long texts in full (here: over 40 tokens).
   TokenizedText tokenize(std::string_view text) const override {
+    TokenizedText t = tokenize_all(text);
+    if (t.ids.size() > 40) throw InputTooLong(40, true);
+    return t;
+  }
+
+  std::vector<int32_t> truncated_ids(std::string_view text, size_t max_length,
+                                     bool keep_end) const override {
+    std::vector<int32_t> ids = tokenize_all(text).ids;
+    if (ids.size() <= max_length) return ids;
+    std::vector<int32_t> out = {ids.front()};
+    if (keep_end) out.insert(out.end(), ids.end() - 1 - (max_length - 2), ids.end() - 1);
+    else out.insert(out.end(), ids.begin() + 1, ids.begin() + 1 + (max_length - 2));
+    out.push_back(ids.back());
+    return out;
+  }
+
+  TokenizedText tokenize_all(std::string_view text) const {
     TokenizedText t;
     auto add = [&](int32_t id, std::string tok, size_t b, size_t e) {
       t.ids.push_back(id);

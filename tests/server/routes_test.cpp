@@ -245,6 +245,23 @@ TEST_F(Routes, TeiTruncation) {
   EXPECT_EQ(r.parsed()["error"]["param"], "input[2]");
 }
 
+TEST_F(Routes, TruncationOfTextsTooLongToTokenizeInFull) {
+  // 50 words: the backend will not tokenize it in full (over 40 tokens), so truncation goes
+  // through Backend::truncated_ids and the error cannot give the exact count.
+  std::string very_long;
+  for (int i = 0; i < 50; ++i) very_long += std::string(1 + i % 5, 'k') + " ";
+  FakeBackend fb;
+  Reply r = srv.post("/embed", json{{"inputs", very_long}});
+  EXPECT_TEI_ERROR(r, 413, "more than 40 tokens");
+  for (bool left : {false, true}) {
+    r = srv.post("/embed", json{{"inputs", very_long},
+                                {"truncate", true},
+                                {"truncation_direction", left ? "left" : "right"}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    expect_close(r.parsed()[0], unit(row_of(fb.embed({fb.truncated_ids(very_long, 16, left)}), 0)));
+  }
+}
+
 TEST_F(Routes, Similarity) {
   const Reply r = srv.post(
       "/similarity",
