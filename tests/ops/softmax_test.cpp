@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "ops/cpu/simd.hpp"
 #include "ops/cpu/vec_math.hpp"
 #include "test_util.hpp"
 
@@ -20,7 +21,24 @@ TEST(ExpApprox, WithinTwoUlpOnSoftmaxRange) {
   }
   EXPECT_LT(worst, 2.5e-7);
   EXPECT_EQ(exp_approx(0.f), 1.f);
-  EXPECT_LT(exp_approx(-1000.f), 1e-37f);
+  EXPECT_EQ(exp_approx(-1000.f), 0.f);
+}
+
+TEST(SimdExp, WithinTwoUlpAndZeroBelowRange) {
+  double worst = 0;
+  for (float x0 = -87.f; x0 <= 0.f; x0 += 16 * 0.000731f) {
+    simd::v16 x;
+    for (size_t l = 0; l < 16; ++l) x[l] = x0 + l * 0.000731f;
+    const simd::v16 e = simd::exp(x);
+    for (size_t l = 0; l < 16; ++l) {
+      const double ref = std::exp(double(x[l]));
+      worst = std::max(worst, std::abs(e[l] - ref) / ref);
+    }
+  }
+  EXPECT_LT(worst, 2.5e-7);
+  const simd::v16 big = simd::exp(simd::splat(-3.0e38f));
+  for (size_t l = 0; l < 16; ++l) EXPECT_EQ(big[l], 0.f);
+  EXPECT_EQ(simd::exp(simd::splat(0.f))[3], 1.f);
 }
 
 TEST(Softmax, MatchesNaive) {

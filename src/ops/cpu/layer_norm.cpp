@@ -1,44 +1,39 @@
 // See layer_norm.hpp. Two passes (mean, then centred sum of squares) for accuracy comparable to
-// torch; 16 lane accumulators so the loops vectorize without reassociation flags.
+// torch, on 16-lane vectors with a scalar tail; the order of additions depends only on the width.
 #include "ops/cpu/layer_norm.hpp"
 
 #include <cmath>
 
 #include "ops/cpu/parallel.hpp"
+#include "ops/cpu/simd.hpp"
 
 namespace sembed::ops::cpu {
 namespace {
 
-constexpr size_t W = 16;
-
-float lane_sum(const float* lanes) {
-  float s = 0.f;
-  for (size_t l = 0; l < W; ++l) s += lanes[l];
-  return s;
-}
-
 void layer_norm_row(const float* x, float* y, size_t width, const float* gamma, const float* beta,
                     float eps) {
-  float acc[W] = {};
-  size_t i = 0;
-  for (; i + W <= width; i += W)
-    for (size_t l = 0; l < W; ++l) acc[l] += x[i + l];
-  float tail = 0.f;
-  for (; i < width; ++i) tail += x[i];
-  const float mean = (lane_sum(acc) + tail) / static_cast<float>(width);
+  using namespace simd;
+  const size_t nv = width / kWidth * kWidth;
+  v16 acc{};
+  for (size_t i = 0; i < nv; i += kWidth) acc += load(x + i);
+  float sum = hsum(acc);
+  for (size_t i = nv; i < width; ++i) sum += x[i];
+  const float mean = sum / static_cast<float>(width);
 
-  float sq[W] = {};
-  i = 0;
-  for (; i + W <= width; i += W)
-    for (size_t l = 0; l < W; ++l) {
-      const float c = x[i + l] - mean;
-      sq[l] += c * c;
-    }
-  tail = 0.f;
-  for (; i < width; ++i) tail += (x[i] - mean) * (x[i] - mean);
-  const float var = (lane_sum(sq) + tail) / static_cast<float>(width);
-  const float rstd = 1.f / std::sqrt(var + eps);
-  for (size_t j = 0; j < width; ++j) y[j] = (x[j] - mean) * rstd * gamma[j] + beta[j];
+  const v16 mv = splat(mean);
+  v16 sq{};
+  for (size_t i = 0; i < nv; i += kWidth) {
+    const v16 c = load(x + i) - mv;
+    sq += c * c;
+  }
+  float ss = hsum(sq);
+  for (size_t i = nv; i < width; ++i) ss += (x[i] - mean) * (x[i] - mean);
+  const float rstd = 1.f / std::sqrt(ss / static_cast<float>(width) + eps);
+
+  const v16 rv = splat(rstd);
+  for (size_t i = 0; i < nv; i += kWidth)
+    store(y + i, (load(x + i) - mv) * rv * load(gamma + i) + load(beta + i));
+  for (size_t i = nv; i < width; ++i) y[i] = (x[i] - mean) * rstd * gamma[i] + beta[i];
 }
 
 }  // namespace

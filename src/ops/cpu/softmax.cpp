@@ -1,40 +1,40 @@
-// See softmax.hpp. Fixed-width lane accumulators make the reductions vectorize without
-// -ffast-math and give a summation order that depends only on n.
+// See softmax.hpp. Whole 16-lane vectors first, then a scalar tail: the summation order depends
+// only on n. Callers that pad rows to a multiple of 16 (attention) never take the tail.
 #include "ops/cpu/softmax.hpp"
 
 #include <algorithm>
 
+#include "ops/cpu/simd.hpp"
 #include "ops/cpu/vec_math.hpp"
 
 namespace sembed::ops::cpu {
 
 float softmax_exp_inplace(float* x, size_t n) {
-  constexpr size_t W = 16;
+  using namespace simd;
+  const size_t nv = n / kWidth * kWidth;
   float m = x[0];
-  {
-    float lanes[W];
-    for (size_t l = 0; l < W; ++l) lanes[l] = x[0];
-    size_t i = 0;
-    for (; i + W <= n; i += W)
-      for (size_t l = 0; l < W; ++l) lanes[l] = std::max(lanes[l], x[i + l]);
-    for (; i < n; ++i) m = std::max(m, x[i]);
-    for (size_t l = 0; l < W; ++l) m = std::max(m, lanes[l]);
+  if (nv > 0) {
+    v16 mv = load(x);
+    for (size_t i = kWidth; i < nv; i += kWidth) mv = simd::max(mv, load(x + i));
+    m = hmax(mv);
   }
-  float lanes[W] = {};
-  size_t i = 0;
-  for (; i + W <= n; i += W)
-    for (size_t l = 0; l < W; ++l) {
-      const float e = exp_approx(x[i + l] - m);
-      x[i + l] = e;
-      lanes[l] += e;
-    }
+  for (size_t i = nv; i < n; ++i) m = std::max(m, x[i]);
   float sum = 0.f;
-  for (; i < n; ++i) {
+  if (nv > 0) {
+    const v16 mv = splat(m);
+    v16 acc{};
+    for (size_t i = 0; i < nv; i += kWidth) {
+      const v16 e = simd::exp(load(x + i) - mv);
+      store(x + i, e);
+      acc += e;
+    }
+    sum = hsum(acc);
+  }
+  for (size_t i = nv; i < n; ++i) {
     const float e = exp_approx(x[i] - m);
     x[i] = e;
     sum += e;
   }
-  for (size_t l = 0; l < W; ++l) sum += lanes[l];
   return sum;
 }
 

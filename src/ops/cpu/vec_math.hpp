@@ -10,6 +10,7 @@
 namespace sembed::ops::cpu {
 
 inline float exp_approx(float x) {
+  const bool underflow = x < -87.3f;
   // exp(x) = 2^n * exp(r), n = round(x / ln2), r = x - n*ln2 split in two parts (Cody-Waite) so
   // that r is exact; exp(r) by a degree-7 Taylor polynomial on |r| <= ln2/2 (error < 1e-8 rel).
   x = x < -87.3f ? -87.3f : (x > 88.3f ? 88.3f : x);
@@ -27,7 +28,7 @@ inline float exp_approx(float x) {
   const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
   float scale;
   std::memcpy(&scale, &bits, sizeof(scale));
-  return p * scale;
+  return underflow ? 0.f : p * scale;
 }
 
 }  // namespace sembed::ops::cpu
