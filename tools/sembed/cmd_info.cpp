@@ -1,6 +1,98 @@
-// sembed info — placeholder until implemented.
+// sembed info: what a model directory holds (architecture, sizes, max_seq_length, pooling,
+// normalize, weight file and dtype, parameter count of the BertModel, task heads excluded) and how long loading its configuration and
+// weights took. Uses the loader directly: it does not build the encoder or the tokenizer, so it
+// works as a quick check of a downloaded directory.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <sembed/sembed.hpp>
+
+#include "loader/bert_tensor_names.hpp"
+#include "loader/model_directory.hpp"
+#include "loader/weight_store.hpp"
 #include "sembed/commands.hpp"
 
 namespace sembed::cli {
-void register_info(CLI::App& app) { (void)app; }
+namespace {
+
+struct InfoCommand {
+  std::string model_dir;
+  bool json = false;
+
+  void run() const {
+    const auto dir = resolve_model_dir(model_dir.empty() ? std::nullopt
+                                                         : std::optional<std::filesystem::path>(model_dir));
+    const auto start = std::chrono::steady_clock::now();
+    const auto md = loader::read_model_directory(dir);
+    const auto weights = loader::WeightStore::open(md.dir);
+    const auto check = loader::check_bert_tensor_names(md.bert, weights);
+    const double load_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+    std::vector<std::string> notes = md.notes;
+    notes.insert(notes.end(), weights.notes().begin(), weights.notes().end());
+    notes.insert(notes.end(), check.notes.begin(), check.notes.end());
+    const auto& b = md.bert;
+    if (json) {
+      nlohmann::json j = {
+          {"model_dir", std::filesystem::absolute(dir).string()},
+          {"model_type", b.model_type},
+          {"architecture", b.architecture},
+          {"hidden_size", b.hidden_size},
+          {"num_hidden_layers", b.num_hidden_layers},
+          {"num_attention_heads", b.num_attention_heads},
+          {"intermediate_size", b.intermediate_size},
+          {"vocab_size", b.vocab_size},
+          {"max_position_embeddings", b.max_position_embeddings},
+          {"max_seq_length", md.max_seq_length},
+          {"pooling", std::string(to_string(md.pooling.mode))},
+          {"normalize", md.normalize},
+          {"weight_file", weights.source()},
+          {"weight_dtype", weights.source_dtype()},
+          {"parameter_count", check.parameter_count},
+          {"has_pooler", check.has_pooler},
+          {"zero_copy_tensors", weights.zero_copy_tensors()},
+          {"tensors", weights.tensors().size()},
+          {"load_ms", load_ms},
+          {"notes", notes},
+      };
+      std::printf("%s\n", j.dump(2).c_str());
+      return;
+    }
+    std::printf("model directory   %s\n", std::filesystem::absolute(dir).string().c_str());
+    std::printf("architecture      %s (model_type %s)\n", b.architecture.c_str(),
+                b.model_type.c_str());
+    std::printf("hidden size       %d\n", b.hidden_size);
+    std::printf("layers            %d\n", b.num_hidden_layers);
+    std::printf("attention heads   %d\n", b.num_attention_heads);
+    std::printf("intermediate size %d\n", b.intermediate_size);
+    std::printf("vocabulary        %d\n", b.vocab_size);
+    std::printf("max_seq_length    %d (max_position_embeddings %d)\n", md.max_seq_length,
+                b.max_position_embeddings);
+    std::printf("pooling           %s\n", std::string(to_string(md.pooling.mode)).c_str());
+    std::printf("normalize         %s\n", md.normalize ? "yes" : "no");
+    std::printf("weights           %s (%s, %zu tensors, %zu used in place)\n",
+                weights.source().c_str(), weights.source_dtype().c_str(), weights.tensors().size(),
+                weights.zero_copy_tensors());
+    std::printf("parameters        %zu (%.1fM)\n", check.parameter_count,
+                static_cast<double>(check.parameter_count) / 1e6);
+    std::printf("load time         %.1f ms\n", load_ms);
+    for (const auto& n : notes) std::printf("note              %s\n", n.c_str());
+  }
+};
+
+}  // namespace
+
+void register_info(CLI::App& app) {
+  auto state = std::make_shared<InfoCommand>();
+  CLI::App* cmd = app.add_subcommand(
+      "info", "Describe a model directory: architecture, sizes, pooling, weights, load time");
+  cmd->add_option("--model,-m", state->model_dir,
+                  "Model directory (default: $SEMBED_MODEL, then the fetched all-MiniLM-L6-v2)");
+  cmd->add_flag("--json", state->json, "Print one JSON object instead of text");
+  cmd->callback([state] { state->run(); });
+}
+
 }  // namespace sembed::cli
