@@ -1,7 +1,7 @@
 // sembed info: what a model directory holds (architecture, sizes, max_seq_length, pooling,
-// normalize, weight file and dtype, parameter count of the BertModel, task heads excluded) and how long loading its configuration and
-// weights took. Uses the loader directly: it does not build the encoder or the tokenizer, so it
-// works as a quick check of a downloaded directory.
+// normalize, weight file and dtype, parameter count of the BertModel without task heads) and
+// how long loading its configuration and weights took. Uses the loader directly: it does not
+// build the encoder or the tokenizer, so it works as a quick check of a downloaded directory.
 #include <chrono>
 #include <cstdio>
 #include <string>
