@@ -42,6 +42,7 @@ class TestServer {
   std::unique_ptr<httplib::Client> client() const {
     auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
     c->set_keep_alive(true);
+    c->set_tcp_nodelay(true);  // else Nagle holds the body behind the headers for 40 ms
     c->set_read_timeout(60, 0);
     c->set_write_timeout(60, 0);
     return c;
