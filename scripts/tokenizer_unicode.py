@@ -10,7 +10,8 @@ takes them from utf8proc. This script measures every code point on both sides an
   check --dump BIN           compares the reference with `BIN final`; exit 1 on any difference
 Columns: hex code point, clean_text class (R removed / S space / K kept), chinese (C/N), NFD,
 nonspacing mark (1/0, '-' when NFD changes the code point), lowercase, pre-tokenizer class
-(O other / W whitespace / P punctuation).
+(O other / W whitespace / P punctuation), non-zero combining class (1/0, '-' when NFD changes
+the code point).
 
 Regenerate the table:  python scripts/tokenizer_unicode.py overrides --dump build/unicode_dump
 """
@@ -47,7 +48,15 @@ def probe_lines():
         lo = lower.normalize_str(c)
         p = len(pre.pre_tokenize_str("a" + c + "b"))
         pk = {1: "O", 2: "W", 3: "P"}[p]
-        yield "%x\t%s\t%s\t%s\t%s\t%s\t%s" % (cp, cl, ch, h(d), mn, h(lo), pk)
+        # Non-zero canonical combining class, as the reference's NFD orders marks: a class > 1
+        # moves behind U+0334 (class 1); class 1 moves before U+0301 (class 230).
+        if d != c:
+            cc = "-"
+        elif nfd.normalize_str(c + "\u0334")[0] == "\u0334" or nfd.normalize_str("\u0301" + c)[0] == c:
+            cc = "1"
+        else:
+            cc = "0"
+        yield "%x\t%s\t%s\t%s\t%s\t%s\t%s\t%s" % (cp, cl, ch, h(d), mn, h(lo), pk, cc)
 
 
 def dump_lines(binary, mode):
@@ -56,7 +65,7 @@ def dump_lines(binary, mode):
 
 
 # Flag bits, as in src/tokenizer/unicode_props.hpp.
-WS, OTHER, PUNCT, CHINESE, MN, DECOMP, LOWER = 1, 2, 4, 8, 16, 32, 64
+WS, OTHER, PUNCT, CHINESE, MN, DECOMP, LOWER, COMBINING = 1, 2, 4, 8, 16, 32, 64, 128
 
 
 def overrides(ref, base):
@@ -84,6 +93,8 @@ def overrides(ref, base):
             diff(r[4] == "1", b[4] == "1", MN)
         elif r[4] != "-":
             diff(r[4] == "1", False, MN)
+        if r[7] != "-" and b[7] != "-":
+            diff(r[7] == "1", b[7] == "1", COMBINING)
         if r[3] != b[3]:
             nfd_map.append((cp, r[3]))
             diff(r[3] != "%x" % cp, b[3] != "%x" % cp, DECOMP)

@@ -18,32 +18,32 @@ namespace {
 
 inline bool is_tab_or_newline(char32_t c) { return c == '\t' || c == '\n' || c == '\r'; }
 
-// Stable sort of runs of non-starters by combining class (Unicode canonical ordering).
-void canonical_reorder(NormalizedText& t) {
-  const size_t n = t.chars.size();
+// Canonical ordering: stable sort of each run of non-starters by combining class. `extra`
+// (1 for the second and later characters of a decomposition) travels with its character,
+// because the reference assigns alignments from it after sorting (see assign_origins).
+void canonical_reorder(std::vector<char32_t>& chars, std::vector<uint8_t>& extra) {
+  const size_t n = chars.size();
   size_t i = 0;
   while (i < n) {
-    if (combining_class(t.chars[i]) == 0) {
+    if (combining_class(chars[i]) == 0) {
       ++i;
       continue;
     }
     size_t j = i;
-    while (j < n && combining_class(t.chars[j]) != 0) ++j;
-    if (j - i > 1) {
-      // Insertion sort keeps it stable and runs are tiny.
-      for (size_t a = i + 1; a < j; ++a) {
-        const char32_t c = t.chars[a];
-        const uint32_t o = t.origin[a];
-        const int cc = combining_class(c);
-        size_t b = a;
-        while (b > i && combining_class(t.chars[b - 1]) > cc) {
-          t.chars[b] = t.chars[b - 1];
-          t.origin[b] = t.origin[b - 1];
-          --b;
-        }
-        t.chars[b] = c;
-        t.origin[b] = o;
+    while (j < n && combining_class(chars[j]) != 0) ++j;
+    // Insertion sort: stable, and runs are tiny.
+    for (size_t a = i + 1; a < j; ++a) {
+      const char32_t c = chars[a];
+      const uint8_t e = extra[a];
+      const int cc = combining_class(c);
+      size_t b = a;
+      while (b > i && combining_class(chars[b - 1]) > cc) {
+        chars[b] = chars[b - 1];
+        extra[b] = extra[b - 1];
+        --b;
       }
+      chars[b] = c;
+      extra[b] = e;
     }
     i = j;
   }
@@ -102,7 +102,10 @@ void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_in
   }
   if (&stage == &out) return;
 
-  // Stage 3: NFD + canonical reordering + drop nonspacing marks.
+  // Stage 3: NFD + canonical reordering + drop nonspacing marks. Alignments follow the
+  // reference (measured): after sorting, each character that starts a decomposition takes the
+  // origin of the next input character in input order, and each further character of a
+  // decomposition takes the origin of the last one taken.
   NormalizedText* src = &scratch;
   NormalizedText decomposed;
   if (strip_accents_) {
@@ -114,8 +117,8 @@ void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_in
       }
     }
     if (any_change) {
+      std::vector<uint8_t> extra;
       decomposed.chars.reserve(scratch.chars.size() + 8);
-      decomposed.origin.reserve(scratch.chars.size() + 8);
       bool needs_reorder = false;
       for (size_t i = 0; i < scratch.chars.size(); ++i) {
         const char32_t c = scratch.chars[i];
@@ -125,13 +128,20 @@ void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_in
         } else {
           decomposed.chars.push_back(c);
         }
-        decomposed.origin.resize(decomposed.chars.size(), scratch.origin[i]);
+        extra.push_back(0);
+        extra.resize(decomposed.chars.size(), 1);
         for (size_t k = before; k < decomposed.chars.size(); ++k) {
-          if (decomposed.chars[k] >= 0x300 && combining_class(decomposed.chars[k]) != 0)
-            needs_reorder = true;
+          if (combining_class(decomposed.chars[k]) != 0) needs_reorder = true;
         }
       }
-      if (needs_reorder) canonical_reorder(decomposed);
+      if (needs_reorder) canonical_reorder(decomposed.chars, extra);
+      decomposed.origin.resize(decomposed.chars.size());
+      size_t next = 0;
+      uint32_t last = scratch.origin.empty() ? 0 : scratch.origin[0];
+      for (size_t k = 0; k < decomposed.chars.size(); ++k) {
+        if (!extra[k] && next < scratch.origin.size()) last = scratch.origin[next++];
+        decomposed.origin[k] = last;
+      }
       size_t w = 0;
       for (size_t r = 0; r < decomposed.chars.size(); ++r) {
         if (flags(decomposed.chars[r]) & kNonspacingMark) continue;

@@ -102,6 +102,7 @@ uint8_t base_flags(char32_t cp) {
     f |= kPunctuation;
   }
   if (in_chinese_blocks(cp)) f |= kChinese;
+  if (p->combining_class != 0) f |= kCombining;
   std::vector<char32_t> tmp;
   base_append_nfd(cp, tmp);
   if (tmp.size() != 1 || tmp[0] != cp) f |= kDecomposes;
@@ -138,7 +139,7 @@ void append_nfd(char32_t cp, std::vector<char32_t>& out) {
 }
 
 int combining_class(char32_t cp) {
-  if (!is_scalar(cp)) return 0;
+  if (!(flags(cp) & kCombining)) return 0;
   return utf8proc_get_property(static_cast<utf8proc_int32_t>(cp))->combining_class;
 }
 

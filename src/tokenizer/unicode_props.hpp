@@ -21,6 +21,7 @@ enum Flag : uint8_t {
   kNonspacingMark = 1 << 4,  // unicode_categories is_mark_nonspacing (Mn)
   kDecomposes = 1 << 5,    // canonical decomposition (NFD) differs from the code point
   kLowerChanges = 1 << 6,  // Rust char::to_lowercase differs from the code point
+  kCombining = 1 << 7,     // non-zero canonical combining class in the reference's NFD tables
 };
 
 // Flags of one code point (any value; non-scalar values get 0).
@@ -29,7 +30,8 @@ uint8_t flags(char32_t cp);
 // Appends the canonical decomposition of `cp` (itself when it has none).
 void append_nfd(char32_t cp, std::vector<char32_t>& out);
 
-// Canonical combining class (for canonical reordering after decomposition).
+// Canonical combining class (for canonical reordering after decomposition); 0 for marks the
+// reference's (older) normalization tables do not know.
 int combining_class(char32_t cp);
 
 // Appends the full lowercase mapping of `cp` (Rust char::to_lowercase; itself when none).

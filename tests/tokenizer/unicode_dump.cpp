@@ -4,7 +4,8 @@
 //   unicode_dump final  facts as the tokenizer uses them (must equal the reference)
 // Columns: hex code point, clean_text class (R removed / S becomes space / K kept), chinese
 // (C/N), NFD, nonspacing mark (1/0; '-' when NFD changes it), lowercase, pre-tokenizer class
-// (O other / W whitespace / P punctuation).
+// (O other / W whitespace / P punctuation), non-zero combining class (1/0; '-' when NFD
+// changes it).
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -60,6 +61,8 @@ int main(int argc, char** argv) {
     out += hex_seq(lower);
     out += '\t';
     out += pre;
+    out += '\t';
+    out += decomposes ? '-' : ((f & kCombining) ? '1' : '0');
     out += '\n';
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
