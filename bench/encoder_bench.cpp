@@ -1,12 +1,12 @@
 // Encoder benchmarks on the real all-MiniLM-L6-v2 (fp32) and STS-B sentences:
-//   BM_Throughput/threads     forward() over STS-B dev sentences, sorted by length, batches of
-//                             32 (sentence-transformers' defaults); counters tokens/s, sentences/s.
+//   BM_Throughput/threads/batch  forward() over STS-B dev sentences, sorted by length, batches
+//                             of 32 (sentence-transformers' default) or 128 sentences; counters
+//                             tokens/s, sentences/s, matmul GFLOP/s (matmul FLOPs / wall time).
 //   BM_ShortSentence/threads  latency of forward() on one short sentence.
 //   BM_EncoderMatmul/shape    the encoder's own Linear (prepacked, fused epilogue) at the batch's
 //                             row count, in GFLOP/s ...
 //   BM_PlainDnnlMatmul/shape  ... and a plain oneDNN matmul on the same shape (weights prepacked,
 //                             no post-ops): the peak the encoder's matmuls are compared against.
-//   BM_ForwardGflops/threads  the whole forward's matmul FLOPs divided by its wall time.
 // Model directory: $SEMBED_MINILM_DIR or /root/.cache/sembed/models/all-MiniLM-L6-v2 (run
 // scripts/fetch_default_model.sh). Sentences: $SEMBED_BENCH_SENTENCES (default 1000).
 // Run:  build/bench/encoder_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
@@ -70,6 +70,7 @@ struct Setup {
   sembed::loader::ModelDirectory dir;
   sembed::loader::WeightStore weights;
   std::unique_ptr<sembed::model::BertEncoder> encoder;
+  std::vector<sembed::tokenizer::Encoding> encodings;  // sorted by length, longest first
   std::vector<PackedBatch> batches;  // length-sorted, 32 sentences each
   PackedBatch short_sentence;
   size_t tokens = 0, sentences = 0;
@@ -86,17 +87,9 @@ struct Setup {
     std::vector<sembed::tokenizer::Encoding> enc;
     for (const auto& s : sts_sentences(sentence_count())) enc.push_back(tok.encode(s, opt));
     std::stable_sort(enc.begin(), enc.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-    for (size_t i = 0; i < enc.size(); i += 32) {
-      PackedBatch b;
-      b.seq_offsets.push_back(0);
-      for (size_t k = i; k < std::min(enc.size(), i + 32); ++k) {
-        b.ids.insert(b.ids.end(), enc[k].ids.begin(), enc[k].ids.end());
-        b.type_ids.insert(b.type_ids.end(), enc[k].type_ids.begin(), enc[k].type_ids.end());
-        b.seq_offsets.push_back(b.ids.size());
-      }
-      tokens += b.num_tokens();
-      batches.push_back(std::move(b));
-    }
+    encodings = enc;
+    batches = make_batches(32);
+    for (const auto& b : batches) tokens += b.num_tokens();
     sentences = enc.size();
     auto e = tok.encode("A man is playing a guitar.", opt);
     short_sentence.ids = e.ids;
@@ -105,6 +98,23 @@ struct Setup {
     const double H = dir.bert.hidden_size, I = dir.bert.intermediate_size;
     matmul_flops = 2.0 * tokens * dir.bert.num_hidden_layers * (4 * H * H + 2 * H * I);
   }
+
+  // Length-sorted batches of `size` sentences (the last one may be smaller).
+  std::vector<PackedBatch> make_batches(size_t size) const {
+    std::vector<PackedBatch> out;
+    const auto& enc = encodings;
+    for (size_t i = 0; i < enc.size(); i += size) {
+      PackedBatch b;
+      b.seq_offsets.push_back(0);
+      for (size_t k = i; k < std::min(enc.size(), i + size); ++k) {
+        b.ids.insert(b.ids.end(), enc[k].ids.begin(), enc[k].ids.end());
+        b.type_ids.insert(b.type_ids.end(), enc[k].type_ids.begin(), enc[k].type_ids.end());
+        b.seq_offsets.push_back(b.ids.size());
+      }
+      out.push_back(std::move(b));
+    }
+    return out;
+  }
 };
 
 Setup& setup() {
@@ -112,19 +122,21 @@ Setup& setup() {
   return s;
 }
 
+// Args: threads, sentences per batch.
 void BM_Throughput(benchmark::State& state) {
   auto& s = setup();
   const int threads = static_cast<int>(state.range(0));
+  const auto batches = s.make_batches(static_cast<size_t>(state.range(1)));
   sembed::model::EncoderOutput out;
   for (auto _ : state)
-    for (const auto& b : s.batches) s.encoder->forward(b, out, false, threads);
+    for (const auto& b : batches) s.encoder->forward(b, out, false, threads);
   state.counters["tokens/s"] = benchmark::Counter(double(s.tokens), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["sentences/s"] =
       benchmark::Counter(double(s.sentences), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["matmul_GFLOP/s"] =
       benchmark::Counter(s.matmul_flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Throughput)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Throughput)->ArgsProduct({{1, 2}, {32, 128}})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_ShortSentence(benchmark::State& state) {
   auto& s = setup();
@@ -159,10 +171,11 @@ int64_t typical_rows() {
   return static_cast<int64_t>(t[t.size() / 2]);
 }
 
+// Args: shape index, threads, rows (0: the median batch's token count).
 void BM_EncoderMatmul(benchmark::State& state) {
   const Shape sh = shapes()[state.range(0)];
   const int threads = static_cast<int>(state.range(1));
-  const int64_t m = typical_rows();
+  const int64_t m = state.range(2) ? state.range(2) : typical_rows();
   std::vector<float> w(sh.n * sh.k, 0.01f), b(sh.n, 0.1f), x(m * sh.k, 0.5f), y(m * sh.n, 0.f);
   sembed::ops::cpu::Linear lin(w.data(), b.data(), sh.n, sh.k, sh.epilogue);
   for (auto _ : state) lin.forward(x.data(), m, y.data(), threads);
@@ -170,13 +183,13 @@ void BM_EncoderMatmul(benchmark::State& state) {
   state.counters["GFLOP/s"] =
       benchmark::Counter(2.0 * m * sh.n * sh.k / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_EncoderMatmul)->ArgsProduct({{0, 1, 2, 3}, {2}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_EncoderMatmul)->ArgsProduct({{0, 1, 2, 3}, {1, 2}, {0, 9}})->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 void BM_PlainDnnlMatmul(benchmark::State& state) {
   using namespace dnnl;
   const Shape sh = shapes()[state.range(0)];
   const int threads = static_cast<int>(state.range(1));
-  const int64_t m = typical_rows();
+  const int64_t m = state.range(2) ? state.range(2) : typical_rows();
   sembed::ops::cpu::ScopedThreadCount scoped(threads);
   engine eng(engine::kind::cpu, 0);
   stream st(eng);
@@ -196,7 +209,7 @@ void BM_PlainDnnlMatmul(benchmark::State& state) {
   state.counters["GFLOP/s"] =
       benchmark::Counter(2.0 * m * sh.n * sh.k / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_PlainDnnlMatmul)->ArgsProduct({{0, 1, 2, 3}, {2}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PlainDnnlMatmul)->ArgsProduct({{0, 1, 2, 3}, {1, 2}, {0, 9}})->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
 

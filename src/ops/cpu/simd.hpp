@@ -23,24 +23,37 @@ inline v16 load(const float* p) {
 inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof(v)); }
 inline v16 splat(float x) { return v16{} + x; }
 
-inline float hsum(v16 v) {
-  // Pairwise tree: (0+8), (4+12), ... then down to one; fixed order independent of the target.
-  float s[kWidth];
-  std::memcpy(s, &v, sizeof(s));
-  for (size_t w = kWidth / 2; w > 0; w /= 2)
-    for (size_t l = 0; l < w; ++l) s[l] += s[l + w];
-  return s[0];
-}
+// Lane permutations for the reductions (GCC and Clang spell shuffles differently).
+#if defined(__clang__)
+#define SEMBED_SHUFFLE(v, ...) __builtin_shufflevector(v, v, __VA_ARGS__)
+#else
+#define SEMBED_SHUFFLE(v, ...) __builtin_shuffle(v, vi16{__VA_ARGS__})
+#endif
+inline v16 fold8(v16 v) { return SEMBED_SHUFFLE(v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7); }
+inline v16 fold4(v16 v) { return SEMBED_SHUFFLE(v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3); }
+inline v16 fold2(v16 v) { return SEMBED_SHUFFLE(v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1); }
+inline v16 fold1(v16 v) { return SEMBED_SHUFFLE(v, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0); }
+#undef SEMBED_SHUFFLE
 
-inline float hmax(v16 v) {
-  float s[kWidth];
-  std::memcpy(s, &v, sizeof(s));
-  float m = s[0];
-  for (size_t l = 1; l < kWidth; ++l) m = s[l] > m ? s[l] : m;
-  return m;
+// Pairwise tree over the lanes, (l + 8), then (l + 4), (l + 2), (l + 1): a fixed order that
+// does not depend on the target ISA.
+inline float hsum(v16 v) {
+  v = v + fold8(v);
+  v = v + fold4(v);
+  v = v + fold2(v);
+  v = v + fold1(v);
+  return v[0];
 }
 
 inline v16 max(v16 a, v16 b) { return a > b ? a : b; }
+
+inline float hmax(v16 v) {
+  v = max(v, fold8(v));
+  v = max(v, fold4(v));
+  v = max(v, fold2(v));
+  v = max(v, fold1(v));
+  return v[0];
+}
 
 // exp on 16 lanes: exp(x) = 2^n * exp(r), n = round(x / ln2), r = x - n*ln2 (Cody-Waite split);
 // degree-7 Taylor polynomial on |r| <= ln2/2. Within 2 ulp of std::exp on [-87.3, 88.3]; exactly
