@@ -15,8 +15,11 @@ on the padded batch with its attention mask; only real tokens are kept.
 
 Then:  SEMBED_BERT_BASE_RANDOM_DIR=<out> build/tests/model/model_tests --gtest_filter='BertBase*'
 
+With --model DIR the real weights and tokenizer of a model directory are used instead (e.g. the
+all-MiniLM-L6-v2 directory), as a check of the encoder on trained weights.
+
 Usage: /work/refvenv/bin/python scripts/make_bert_base_random_reference.py [--out DIR]
-       [--shared /work/shared]
+       [--shared /work/shared] [--model DIR]
 """
 import argparse
 import json
@@ -42,16 +45,20 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=os.path.join(HERE, "..", "build-ref", "bert-base-random"))
     parser.add_argument("--shared", default=os.path.join(HERE, "..", "..", "shared"))
+    parser.add_argument("--model", help="use this model directory's weights instead of random ones")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    model_files = os.path.join(args.shared, "data", "bert-base-nli-mean-tokens")
+    model_files = args.model or os.path.join(args.shared, "data", "bert-base-nli-mean-tokens")
 
     sentences = seed_sentences(os.path.join(args.shared, "seed", "calculating-similarity.md"))
     assert len(sentences) == 4, sentences
 
     torch.manual_seed(1234)
     config = BertConfig.from_json_file(os.path.join(model_files, "config.json"))
-    model = BertModel(config).eval()  # transformers' own random init (std 0.02, LayerNorm 1/0)
+    if args.model:
+        model = BertModel.from_pretrained(args.model).eval()
+    else:
+        model = BertModel(config).eval()  # transformers' own random init (std 0.02, LayerNorm 1/0)
 
     tokenizer = BertTokenizerFast.from_pretrained(model_files)
     enc = tokenizer(sentences, max_length=128, truncation=True, padding="max_length",
