@@ -2,7 +2,7 @@
 // server on CPU: requests take milliseconds to seconds, batches hold 1 to thousands of sequences.
 #include "server/metrics.hpp"
 
-#include <cstdio>
+#include <charconv>
 
 namespace sembed::server {
 namespace {
@@ -14,10 +14,11 @@ std::vector<double> count_buckets() {
   return {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768};
 }
 
+// Shortest text that reads back as v ("0.0025", not "0.0025000000000000001").
 std::string number(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
+  auto res = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, res.ptr);
 }
 
 std::string with_labels(const std::string& labels, const std::string& extra) {
