@@ -141,10 +141,8 @@ EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
 
   if (request.dimensions && *request.dimensions < result.vectors.cols) {
     result.vectors = truncate_columns(result.vectors, *request.dimensions);
-    normalize_rows(result.vectors);
-  } else if (request.normalize || request.dimensions) {
-    normalize_rows(result.vectors);
   }
+  if (request.normalize) normalize_rows(result.vectors);
   return result;
 }
 

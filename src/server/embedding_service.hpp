@@ -24,8 +24,8 @@ struct EmbedRequest {
   std::vector<std::string> input_names;  // per-input names for messages; default field[i]
   bool truncate = true;               // false: an input over max_seq_length is an error
   bool truncate_left = false;         // keep the end of an over-long input instead of its start
-  bool normalize = true;              // L2-normalize each vector
-  std::optional<size_t> dimensions;   // keep the first n values, then L2-normalize
+  bool normalize = true;              // L2-normalize each vector (after `dimensions`)
+  std::optional<size_t> dimensions;   // keep the first n values
   int too_long_status = 413;          // status for an over-long input (dialect's choice)
   int type_status = 400;              // status for a bad value inside an input
 };

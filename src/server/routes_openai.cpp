@@ -39,7 +39,9 @@ void handle_embeddings(RouteContext& ctx, const httplib::Request& req, httplib::
   }
   er.dimensions = f.integer("dimensions", 1, ctx.backend.info().dimension);
   er.truncate = f.boolean("truncate").value_or(true);
-  er.normalize = f.boolean("normalize").value_or(ctx.backend.info().normalize);
+  // OpenAI's `dimensions` shortens a unit vector and renormalizes it, whatever the model does.
+  er.normalize = f.boolean("normalize").value_or(ctx.backend.info().normalize) ||
+                 er.dimensions.has_value();
   f.string("user");  // accepted, unused; must still be a string when present
 
   const EmbedResult result = ctx.service.embed(er);

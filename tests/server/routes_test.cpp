@@ -193,6 +193,18 @@ TEST_F(Routes, OpenAIDimensionsTruncateAndRenormalize) {
   expect_close(v, unit(full));
 }
 
+TEST_F(Routes, TeiDimensionsFollowNormalize) {
+  std::vector<float> full = expected("some words here", false);
+  full.resize(3);
+  Reply r = srv.post("/embed", json{{"inputs", "some words here"}, {"dimensions", 3}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_close(r.parsed()[0], unit(full));
+  r = srv.post("/embed",
+               json{{"inputs", "some words here"}, {"dimensions", 3}, {"normalize", false}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_close(r.parsed()[0], full, 1e-5f);
+}
+
 TEST_F(Routes, TeiEmbedNormalizeAndShape) {
   Reply r = srv.post("/embed", json{{"inputs", "abc de"}});
   ASSERT_EQ(r.status, 200) << r.body;
