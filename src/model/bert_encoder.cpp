@@ -6,9 +6,13 @@
 //   h    += inter · Wo2ᵀ + bo2 ; h = LN(h)
 // h lives in the caller's EncoderOutput::last_hidden_state; the other buffers are per calling
 // thread and reused across calls, so a steady stream of batches stops allocating.
+// Threads: a large batch is cut into one group of whole sequences per thread, each encoded on its
+// own thread (no synchronisation inside a layer); a small batch shares every op between threads.
 #include "model/bert_encoder.hpp"
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include <sembed/error.hpp>
 
@@ -16,6 +20,7 @@
 #include "ops/cpu/attention.hpp"
 #include "ops/cpu/embedding.hpp"
 #include "ops/cpu/layer_norm.hpp"
+#include "ops/cpu/parallel.hpp"
 #include "tensor/aligned_buffer.hpp"
 
 namespace sembed::model {
@@ -23,6 +28,7 @@ namespace {
 
 struct Workspace {
   tensor::AlignedBuffer qkv, ctx, inter, cls;
+  std::vector<size_t> offsets;  // the encoded range's sequence offsets, from 0
 };
 
 Workspace& thread_workspace() {
@@ -85,34 +91,30 @@ int BertEncoder::hidden_size() const { return impl_->config.hidden_size; }
 size_t BertEncoder::parameter_count() const { return impl_->weights.parameter_count; }
 bool BertEncoder::has_pooler() const { return impl_->weights.pooler.has_value(); }
 
-void BertEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool want_pooler,
-                          int threads) const {
-  const Impl& m = *impl_;
-  m.validate(batch, want_pooler);
-  if (threads < 1) threads = 1;
-  const auto& c = m.config;
-  const auto& w = m.weights;
-  const size_t T = batch.num_tokens(), n = batch.num_sequences();
-  const size_t H = static_cast<size_t>(c.hidden_size), I = static_cast<size_t>(c.intermediate_size);
-  const int64_t rows = static_cast<int64_t>(T);
-  const size_t* offsets = batch.seq_offsets.data();
+namespace {
 
-  out.last_hidden_state.resize(T * H);
-  out.pooler_output.clear();
-  if (T == 0) {
-    if (want_pooler) out.pooler_output.assign(n * H, 0.f);  // unreachable: validate() refuses
-    return;
-  }
-  float* h = out.last_hidden_state.data();  // [T, H]
+// Runs the embeddings and every layer on sequences [s0, s1) of the batch, writing their rows of
+// h; `threads` threads share each op.
+void encode_range(const loader::BertConfig& c, const BertWeights& w, const PackedBatch& batch, size_t s0,
+                  size_t s1, float* h_all, int threads) {
+  const size_t H = static_cast<size_t>(c.hidden_size), I = static_cast<size_t>(c.intermediate_size);
+  const size_t base = batch.seq_offsets[s0];
+  const size_t T = batch.seq_offsets[s1] - base, n = s1 - s0;
+  if (T == 0) return;
+  const int64_t rows = static_cast<int64_t>(T);
   Workspace& ws = thread_workspace();
+  ws.offsets.resize(n + 1);
+  for (size_t s = 0; s <= n; ++s) ws.offsets[s] = batch.seq_offsets[s0 + s] - base;
+  const size_t* offsets = ws.offsets.data();
+  float* h = h_all + base * H;             // [T, H]
   float* qkv = ws.qkv.reserve(T * 3 * H);  // [T, 3H]
   float* ctx = ws.ctx.reserve(T * H);      // [T, H]
   float* inter = ws.inter.reserve(T * I);  // [T, I]
 
   ops::cpu::EmbeddingTables tables{w.word_embeddings.data(), w.position_embeddings.data(),
                                    w.token_type_embeddings.data(), H};
-  ops::cpu::embed(batch.ids.data(), batch.type_ids.empty() ? nullptr : batch.type_ids.data(), offsets,
-                  n, tables, h, threads);
+  ops::cpu::embed(batch.ids.data() + base, batch.type_ids.empty() ? nullptr : batch.type_ids.data() + base,
+                  offsets, n, tables, h, threads);
   ops::cpu::layer_norm(h, h, T, H, w.emb_ln_gamma.data(), w.emb_ln_beta.data(), c.layer_norm_eps, threads);
 
   const ops::cpu::AttentionShape shape{H, static_cast<size_t>(c.num_attention_heads)};
@@ -125,10 +127,58 @@ void BertEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool wan
     L.output.forward(inter, rows, h, threads);  // h += inter·Wo2ᵀ + bo2
     ops::cpu::layer_norm(h, h, T, H, L.out_ln_gamma.data(), L.out_ln_beta.data(), c.layer_norm_eps, threads);
   }
+}
+
+// Below this many tokens per thread, splitting the batch between threads leaves each with too
+// few rows for efficient matmuls; the threads then share every op instead.
+constexpr size_t kMinTokensPerGroup = 48;
+
+}  // namespace
+
+void BertEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool want_pooler,
+                          int threads) const {
+  const Impl& m = *impl_;
+  m.validate(batch, want_pooler);
+  if (threads < 1) threads = 1;
+  const auto& c = m.config;
+  const auto& w = m.weights;
+  const size_t T = batch.num_tokens(), n = batch.num_sequences();
+  const size_t H = static_cast<size_t>(c.hidden_size);
+
+  out.last_hidden_state.resize(T * H);
+  out.pooler_output.clear();
+  if (T == 0) return;
+  float* h = out.last_hidden_state.data();  // [T, H]
+
+  // Large batches: cut the sequences into `threads` contiguous groups of about equal token count
+  // and encode each group on its own thread, with single-threaded ops: no synchronisation at
+  // all between the ops of a layer. Small batches: all threads share each op. Either way every
+  // row's arithmetic is the same (oneDNN's kernels give bit-identical rows for any row count and
+  // thread count, attention and LayerNorm are per sequence / per row), so the choice cannot
+  // change results.
+  const size_t groups = std::min<size_t>({static_cast<size_t>(threads), n, T / kMinTokensPerGroup});
+  if (groups >= 2) {
+    std::vector<size_t> cut(groups + 1, n);
+    cut[0] = 0;
+    size_t s = 0;
+    for (size_t g = 1; g < groups; ++g) {
+      const size_t target = T * g / groups;
+      while (s < n && batch.seq_offsets[s] < target) ++s;
+      cut[g] = std::max(s, cut[g - 1]);
+    }
+    ops::cpu::parallel_for(static_cast<int>(groups), groups, [&](size_t g0, size_t g1) {
+      for (size_t g = g0; g < g1; ++g)
+        if (cut[g] < cut[g + 1]) encode_range(c, w, batch, cut[g], cut[g + 1], h, 1);
+    });
+  } else {
+    encode_range(c, w, batch, 0, n, h, threads);
+  }
 
   if (want_pooler) {
+    Workspace& ws = thread_workspace();
     float* cls = ws.cls.reserve(n * H);  // [n, H]: each sequence's first token
-    for (size_t s = 0; s < n; ++s) std::copy(h + offsets[s] * H, h + offsets[s] * H + H, cls + s * H);
+    const size_t* offsets = batch.seq_offsets.data();
+    for (size_t i = 0; i < n; ++i) std::copy(h + offsets[i] * H, h + offsets[i] * H + H, cls + i * H);
     out.pooler_output.resize(n * H);
     w.pooler->forward(cls, static_cast<int64_t>(n), out.pooler_output.data(), threads);
   }

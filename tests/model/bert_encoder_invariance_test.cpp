@@ -53,6 +53,23 @@ TEST(BertEncoderInvariance, AloneEqualsInAnyBatchBitForBit) {
   }
 }
 
+// Large batches are split between threads, small ones share each op: neither, nor the thread
+// count, may change a bit of the output.
+TEST(BertEncoderInvariance, ThreadCountDoesNotChangeResults) {
+  const auto& r = tiny().ref;
+  for (auto which : {test::all_sequences(r), std::vector<size_t>{6}, std::vector<size_t>{3, 6, 5, 6}}) {
+    PackedBatch b = test::pack(r, which);
+    EncoderOutput one;
+    tiny().encoder.forward(b, one, true, 1);
+    for (int threads : {2, 3, 4}) {
+      EncoderOutput many;
+      tiny().encoder.forward(b, many, true, threads);
+      EXPECT_EQ(one.last_hidden_state, many.last_hidden_state) << threads;
+      EXPECT_EQ(one.pooler_output, many.pooler_output) << threads;
+    }
+  }
+}
+
 TEST(BertEncoderInvariance, ConcurrentCallersMatchSerial) {
   const auto& r = tiny().ref;
   PackedBatch all = test::pack(r, test::all_sequences(r));
