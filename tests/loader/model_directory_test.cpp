@@ -4,6 +4,8 @@
 
 #include <sembed/error.hpp>
 
+#include <sembed/sembed.hpp>
+
 #include "loader/model_directory.hpp"
 #include "test_util.hpp"
 
@@ -174,6 +176,53 @@ TEST(ModelDirectory, BrokenFilesAreNamed) {
   const auto md = read_model_directory(d.path());
   EXPECT_EQ(md.max_seq_length, 16);  // clamped to max_position_embeddings, with a note
   EXPECT_FALSE(md.notes.empty());
+}
+
+// Sets (or unsets, with nullptr) an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    value ? ::setenv(name, value, 1) : ::unsetenv(name);
+  }
+  ~ScopedEnv() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+TEST(ResolveModelDir, ExplicitThenEnvironmentThenDefault) {
+  TempDir cache;
+  write_text(cache / "sembed/models/all-MiniLM-L6-v2/config.json", "{}");
+  ScopedEnv xdg("XDG_CACHE_HOME", cache.path().c_str());
+  ScopedEnv home("SEMBED_MODEL_HOME", nullptr);
+  {
+    ScopedEnv model("SEMBED_MODEL", nullptr);
+    EXPECT_EQ(resolve_model_dir(fs::path("/some/dir")), fs::path("/some/dir"));
+    EXPECT_EQ(resolve_model_dir(std::nullopt), cache / "sembed/models/all-MiniLM-L6-v2");
+  }
+  {
+    ScopedEnv model("SEMBED_MODEL", cache.path().c_str());
+    EXPECT_EQ(resolve_model_dir(std::nullopt), cache.path());
+  }
+  {
+    ScopedEnv model("SEMBED_MODEL", "/nonexistent/sembed-model");
+    EXPECT_THROW(resolve_model_dir(std::nullopt), Error);
+  }
+  {
+    TempDir empty;
+    ScopedEnv model("SEMBED_MODEL", nullptr);
+    ScopedEnv xdg2("XDG_CACHE_HOME", empty.path().c_str());
+    try {
+      resolve_model_dir(std::nullopt);
+      FAIL();
+    } catch (const Error& e) {
+      const std::string m = e.what();
+      EXPECT_NE(m.find(empty.path().string()), std::string::npos) << m;  // lists where it looked
+      EXPECT_NE(m.find("fetch_default_model.sh"), std::string::npos) << m;
+    }
+  }
 }
 
 }  // namespace

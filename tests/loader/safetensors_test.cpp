@@ -29,11 +29,11 @@ void expect_same_tensors(const WeightStore& a, const WeightStore& b) {
 }
 
 std::vector<uint8_t> make_file(const std::string& header, const std::vector<uint8_t>& data) {
-  std::vector<uint8_t> out(8);
-  uint64_t n = header.size();
+  std::vector<uint8_t> out(8 + header.size() + data.size());
+  const uint64_t n = header.size();
   for (int i = 0; i < 8; ++i) out[i] = static_cast<uint8_t>(n >> (8 * i));
-  out.insert(out.end(), header.begin(), header.end());
-  out.insert(out.end(), data.begin(), data.end());
+  std::copy(header.begin(), header.end(), out.begin() + 8);
+  std::copy(data.begin(), data.end(), out.begin() + 8 + static_cast<long>(header.size()));
   return out;
 }
 
@@ -76,6 +76,25 @@ TEST(Safetensors, ShardsCombine) {
   const auto sharded = WeightStore::open(fixture("tiny-sharded"));
   EXPECT_NE(sharded.source().find("model-00001-of-00002.safetensors"), std::string::npos);
   expect_same_tensors(sharded, WeightStore::open(fixture("tiny")));
+}
+
+TEST(Safetensors, UnalignedF32IsCopied) {
+  // A 3-byte header puts the data at offset 11: f32 values there cannot be used in place.
+  const float values[3] = {1.5f, -2.25f, 3.0e-39f};
+  std::vector<uint8_t> data(sizeof values);
+  std::memcpy(data.data(), values, sizeof values);
+  const std::string header = R"({"w":{"dtype":"F32","shape":[3],"data_offsets":[0,12]}})";
+  const std::string padded = header + "  ";  // 59 bytes: odd on purpose
+  ASSERT_NE((8 + padded.size()) % 4, 0u);
+  const auto bytes = make_file(padded, data);
+  testing::TempDir dir;
+  testing::write_bytes(dir / "model.safetensors", bytes.data(), bytes.size());
+  const auto ws = WeightStore::open(dir.path());
+  EXPECT_EQ(ws.zero_copy_tensors(), 0u);
+  const TensorView* t = ws.find("w");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(t->data) % 64, 0u);
+  EXPECT_EQ(std::memcmp(t->data, values, sizeof values), 0);
 }
 
 TEST(Safetensors, EveryTruncationIsAnError) {
