@@ -11,6 +11,7 @@
 #include "model/bert_encoder.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -166,10 +167,17 @@ void BertEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool wan
       while (s < n && batch.seq_offsets[s] < target) ++s;
       cut[g] = std::max(s, cut[g - 1]);
     }
+    // An exception must not leave an OpenMP region: keep it and rethrow on the calling thread.
+    std::vector<std::exception_ptr> errors(groups);
     ops::cpu::parallel_for(static_cast<int>(groups), groups, [&](size_t g0, size_t g1) {
-      for (size_t g = g0; g < g1; ++g)
-        if (cut[g] < cut[g + 1]) encode_range(c, w, batch, cut[g], cut[g + 1], h, 1);
+      for (size_t g = g0; g < g1; ++g) try {
+          if (cut[g] < cut[g + 1]) encode_range(c, w, batch, cut[g], cut[g + 1], h, 1);
+        } catch (...) {
+          errors[g] = std::current_exception();
+        }
     });
+    for (auto& e : errors)
+      if (e) std::rethrow_exception(e);
   } else {
     encode_range(c, w, batch, 0, n, h, threads);
   }

@@ -1,6 +1,9 @@
 // See linear.hpp. oneDNN matmul with prepacked weights, one primitive per (rows, threads).
 #include "ops/cpu/linear.hpp"
 
+#include <algorithm>
+#include <array>
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <shared_mutex>
@@ -45,6 +48,7 @@ struct Linear::Impl {
     dnnl::matmul primitive;
     size_t scratch_bytes = 0;
     std::string impl;
+    uint64_t id = 0;  // unique for the process lifetime (keys the per-thread memory objects)
   };
   mutable std::shared_mutex mutex;
   mutable std::unordered_map<uint64_t, std::shared_ptr<const Entry>> cache;
@@ -83,6 +87,8 @@ struct Linear::Impl {
     entry->primitive = dnnl::matmul(pd);
     entry->scratch_bytes = pd.scratchpad_desc().get_size();
     entry->impl = pd.impl_info_str();
+    static std::atomic<uint64_t> next_id{1};
+    entry->id = next_id.fetch_add(1, std::memory_order_relaxed);
     std::unique_lock lock(mutex);
     // Distinct row counts are bounded by the largest batch; the limit only guards memory.
     if (cache.size() > 8192) cache.clear();
@@ -127,22 +133,55 @@ const char* Linear::implementation(int64_t rows, int threads) const {
   return impl_->get(rows, threads)->impl.c_str();
 }
 
+namespace {
+
+// oneDNN memory objects for one primitive's source, destination and scratchpad, kept per calling
+// thread and re-pointed at each call's buffers: creating them costs more than a small matmul's
+// bookkeeping should. A few slots per thread, round-robin; a slot is found by the primitive's id.
+struct MemorySlot {
+  uint64_t id = 0;
+  dnnl::memory src, dst, pad;
+};
+
+MemorySlot& thread_slot(uint64_t id, const dnnl::memory::desc& src, const dnnl::memory::desc& dst,
+                        const dnnl::memory::desc& pad) {
+  constexpr size_t kSlots = 16;
+  thread_local std::array<MemorySlot, kSlots> slots;
+  thread_local size_t next = 0;
+  for (auto& s : slots)
+    if (s.id == id) return s;
+  MemorySlot& s = slots[next];
+  next = (next + 1) % kSlots;
+  s.id = id;
+  s.src = dnnl::memory(src, engine(), DNNL_MEMORY_NONE);
+  s.dst = dnnl::memory(dst, engine(), DNNL_MEMORY_NONE);
+  s.pad = dnnl::memory(pad, engine(), DNNL_MEMORY_NONE);
+  return s;
+}
+
+}  // namespace
+
 void Linear::forward(const float* x, int64_t rows, float* y, int threads) const {
   if (rows <= 0) return;
   const Impl& d = *impl_;
   ScopedThreadCount scoped(threads);
   auto entry = d.get(rows, threads);
-  const auto& eng = engine();
-  dnnl::memory src(dnnl::memory::desc({rows, d.k}, dt::f32, {d.k, 1}), eng, const_cast<float*>(x));
-  dnnl::memory dst(dnnl::memory::desc({rows, d.n}, dt::f32, {d.n, 1}), eng, y);
-  float* scratch = thread_scratch().reserve(entry->scratch_bytes / sizeof(float) + 1);
-  dnnl::memory pad(dnnl::memory::desc({static_cast<int64_t>(entry->scratch_bytes)}, dt::u8, tag::a),
-                   eng, scratch);
-  entry->primitive.execute(stream(), {{DNNL_ARG_SRC, src},
-                                      {DNNL_ARG_WEIGHTS, d.weights},
-                                      {DNNL_ARG_BIAS, d.bias},
-                                      {DNNL_ARG_DST, dst},
-                                      {DNNL_ARG_SCRATCHPAD, pad}});
+  const int64_t scratch_bytes = std::max<int64_t>(1, static_cast<int64_t>(entry->scratch_bytes));
+  MemorySlot& slot = thread_slot(entry->id, dnnl::memory::desc({rows, d.k}, dt::f32, {d.k, 1}),
+                                 dnnl::memory::desc({rows, d.n}, dt::f32, {d.n, 1}),
+                                 dnnl::memory::desc({scratch_bytes}, dt::u8, tag::a));
+  slot.src.set_data_handle(const_cast<float*>(x));
+  slot.dst.set_data_handle(y);
+  slot.pad.set_data_handle(thread_scratch().reserve(static_cast<size_t>(scratch_bytes) / sizeof(float) + 1));
+  // The C entry point takes the arguments as a plain array: no per-call map allocation.
+  const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, slot.src.get()},
+                                  {DNNL_ARG_WEIGHTS, d.weights.get()},
+                                  {DNNL_ARG_BIAS, d.bias.get()},
+                                  {DNNL_ARG_DST, slot.dst.get()},
+                                  {DNNL_ARG_SCRATCHPAD, slot.pad.get()}};
+  const dnnl_status_t status =
+      dnnl_primitive_execute(entry->primitive.get(), stream().get(), 5, args);
+  if (status != dnnl_success) throw Error("oneDNN matmul failed with status " + std::to_string(status));
   stream().wait();
 }
 
