@@ -153,6 +153,15 @@ TEST(TorchBin, BrokenCentralDirectory) {
                       (sig[eocd + 19] << 24);
   sig[cd] = 'X';
   EXPECT_NE(bin_error(sig).find("central directory record signature"), std::string::npos);
+  // torch always writes a zip64 end record too: saturated 32-bit fields must lead to it.
+  auto z64 = bytes;
+  z64[eocd + 8] = z64[eocd + 9] = z64[eocd + 10] = z64[eocd + 11] = 0xff;
+  set32(z64, eocd + 12, 0xffffffffu);
+  set32(z64, eocd + 16, 0xffffffffu);
+  EXPECT_EQ(bin_error(z64), "");
+  auto z64_bad = z64;
+  set32(z64_bad, eocd - 20 + 8, 0x7ffffff0);  // locator points past the end
+  EXPECT_NE(bin_error(z64_bad).find("zip64 end record"), std::string::npos) << bin_error(z64_bad);
   auto no_end = bytes;
   no_end[eocd] = 'X';
   EXPECT_NE(bin_error(no_end).find("no end-of-central-directory"), std::string::npos);
