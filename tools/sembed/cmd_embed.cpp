@@ -14,7 +14,8 @@ struct EmbedCommand {
   size_t batch_size = 32;
   size_t max_length = 0;
   std::string output_value = "sentence";
-  std::optional<bool> normalize;
+  bool normalize = false;
+  bool no_normalize = false;
   std::string pooling;
   bool no_truncate = false;
   bool quiet = false;
@@ -32,7 +33,8 @@ struct EmbedCommand {
     options.batch_size = batch_size;
     if (max_length) options.max_length = max_length;
     options.truncate = !no_truncate;
-    options.normalize = normalize;
+    if (normalize && no_normalize) throw Error("--normalize and --no-normalize contradict each other");
+    if (normalize || no_normalize) options.normalize = normalize;
     if (!pooling.empty()) options.pooling = parse_pooling_mode(pooling);
     options.progress = progress_bar(quiet);
 
@@ -71,8 +73,10 @@ void register_embed(CLI::App& app) {
   cmd->add_option("--output-value", c.output_value,
                   "sentence: one pooled vector per text; token: last_hidden_state per token")
       ->capture_default_str();
-  cmd->add_flag("--normalize,!--no-normalize", c.normalize,
+  // Two plain flags: CLI11 2.1 assigns an optional<bool> flag even when it is absent.
+  cmd->add_flag("--normalize", c.normalize,
                 "L2-normalize the embeddings (default: as the model's Normalize module says)");
+  cmd->add_flag("--no-normalize", c.no_normalize, "Do not L2-normalize the embeddings");
   cmd->add_option("--pooling", c.pooling,
                   "Pooling: mean, cls, max, mean_sqrt_len_tokens, weightedmean, lasttoken "
                   "(default: the model's 1_Pooling/config.json)");
