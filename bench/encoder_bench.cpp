@@ -17,12 +17,11 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <oneapi/dnnl/dnnl.hpp>
 
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
@@ -48,7 +47,8 @@ size_t sentence_count() {
 // Both sentences of each STS-B dev pair (tab-separated, columns 6 and 7).
 std::vector<std::string> sts_sentences(size_t limit) {
   const char* env = std::getenv("SEMBED_SHARED_DATA");
-  const std::string file = std::string(env ? env : SEMBED_SHARED_DATA) + "/stsbenchmark/sts-dev.csv";
+  const std::string file =
+      std::string(env ? env : SEMBED_SHARED_DATA) + "/stsbenchmark/sts-dev.csv";
   std::ifstream in(file);
   if (!in) throw std::runtime_error("cannot read " + file + " (set SEMBED_SHARED_DATA)");
   std::vector<std::string> out;
@@ -71,7 +71,7 @@ struct Setup {
   sembed::loader::WeightStore weights;
   std::unique_ptr<sembed::model::BertEncoder> encoder;
   std::vector<sembed::tokenizer::Encoding> encodings;  // sorted by length, longest first
-  std::vector<PackedBatch> batches;  // length-sorted, 32 sentences each
+  std::vector<PackedBatch> batches;                    // length-sorted, 32 sentences each
   PackedBatch short_sentence;
   size_t tokens = 0, sentences = 0;
   double matmul_flops = 0;  // per pass over all batches
@@ -86,7 +86,8 @@ struct Setup {
     opt.max_length = static_cast<size_t>(dir.max_seq_length);
     std::vector<sembed::tokenizer::Encoding> enc;
     for (const auto& s : sts_sentences(sentence_count())) enc.push_back(tok.encode(s, opt));
-    std::stable_sort(enc.begin(), enc.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    std::stable_sort(enc.begin(), enc.end(),
+                     [](const auto& a, const auto& b) { return a.size() > b.size(); });
     encodings = enc;
     batches = make_batches(32);
     for (const auto& b : batches) tokens += b.num_tokens();
@@ -130,13 +131,17 @@ void BM_Throughput(benchmark::State& state) {
   sembed::model::EncoderOutput out;
   for (auto _ : state)
     for (const auto& b : batches) s.encoder->forward(b, out, false, threads);
-  state.counters["tokens/s"] = benchmark::Counter(double(s.tokens), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["tokens/s"] =
+      benchmark::Counter(double(s.tokens), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["sentences/s"] =
       benchmark::Counter(double(s.sentences), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["matmul_GFLOP/s"] =
       benchmark::Counter(s.matmul_flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_Throughput)->ArgsProduct({{1, 2}, {32, 128}})->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Throughput)
+    ->ArgsProduct({{1, 2}, {32, 128}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_ShortSentence(benchmark::State& state) {
   auto& s = setup();
@@ -158,7 +163,9 @@ std::vector<Shape> shapes() {
   const auto& c = setup().dir.bert;
   const int64_t H = c.hidden_size, I = c.intermediate_size;
   using E = sembed::ops::cpu::Epilogue;
-  return {{"qkv", 3 * H, H, E::None}, {"attn_out", H, H, E::Accumulate}, {"ffn_in", I, H, E::Gelu},
+  return {{"qkv", 3 * H, H, E::None},
+          {"attn_out", H, H, E::Accumulate},
+          {"ffn_in", I, H, E::Gelu},
           {"ffn_out", H, I, E::Accumulate}};
 }
 
@@ -179,11 +186,15 @@ void BM_EncoderMatmul(benchmark::State& state) {
   std::vector<float> w(sh.n * sh.k, 0.01f), b(sh.n, 0.1f), x(m * sh.k, 0.5f), y(m * sh.n, 0.f);
   sembed::ops::cpu::Linear lin(w.data(), b.data(), sh.n, sh.k, sh.epilogue);
   for (auto _ : state) lin.forward(x.data(), m, y.data(), threads);
-  state.SetLabel(std::string(sh.name) + " M=" + std::to_string(m) + " " + lin.implementation(m, threads));
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(2.0 * m * sh.n * sh.k / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(std::string(sh.name) + " M=" + std::to_string(m) + " " +
+                 lin.implementation(m, threads));
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * sh.n * sh.k / 1e9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_EncoderMatmul)->ArgsProduct({{0, 1, 2, 3}, {1, 2}, {0, 9}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_EncoderMatmul)
+    ->ArgsProduct({{0, 1, 2, 3}, {1, 2}, {0, 9}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 void BM_PlainDnnlMatmul(benchmark::State& state) {
   using namespace dnnl;
@@ -206,10 +217,13 @@ void BM_PlainDnnlMatmul(benchmark::State& state) {
     st.wait();
   }
   state.SetLabel(std::string(sh.name) + " M=" + std::to_string(m) + " " + pd.impl_info_str());
-  state.counters["GFLOP/s"] =
-      benchmark::Counter(2.0 * m * sh.n * sh.k / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * m * sh.n * sh.k / 1e9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
 }
-BENCHMARK(BM_PlainDnnlMatmul)->ArgsProduct({{0, 1, 2, 3}, {1, 2}, {0, 9}})->Unit(benchmark::kMicrosecond)->UseRealTime();
+BENCHMARK(BM_PlainDnnlMatmul)
+    ->ArgsProduct({{0, 1, 2, 3}, {1, 2}, {0, 9}})
+    ->Unit(benchmark::kMicrosecond)
+    ->UseRealTime();
 
 }  // namespace
 

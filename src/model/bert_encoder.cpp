@@ -12,10 +12,9 @@
 
 #include <algorithm>
 #include <exception>
+#include <sembed/error.hpp>
 #include <string>
 #include <vector>
-
-#include <sembed/error.hpp>
 
 #include "model/bert_weights.hpp"
 #include "ops/cpu/attention.hpp"
@@ -56,22 +55,26 @@ struct BertEncoder::Impl {
                   std::to_string(batch.ids.size()) + " token ids");
     for (size_t s = 0; s < n; ++s) {
       const size_t begin = batch.seq_offsets[s], end = batch.seq_offsets[s + 1];
-      if (end < begin) throw Error("encoder input: seq_offsets decrease at sequence " + std::to_string(s));
+      if (end < begin)
+        throw Error("encoder input: seq_offsets decrease at sequence " + std::to_string(s));
       if (end - begin > static_cast<size_t>(config.max_position_embeddings))
-        throw Error("encoder input: sequence " + std::to_string(s) + " has " + std::to_string(end - begin) +
-                    " tokens, more than max_position_embeddings " +
+        throw Error("encoder input: sequence " + std::to_string(s) + " has " +
+                    std::to_string(end - begin) + " tokens, more than max_position_embeddings " +
                     std::to_string(config.max_position_embeddings));
       if (want_pooler && end == begin)
-        throw Error("encoder input: sequence " + std::to_string(s) + " is empty (pooler needs a first token)");
+        throw Error("encoder input: sequence " + std::to_string(s) +
+                    " is empty (pooler needs a first token)");
       for (size_t t = begin; t < end; ++t) {
         if (batch.ids[t] < 0 || batch.ids[t] >= config.vocab_size)
           throw Error("encoder input: token id " + std::to_string(batch.ids[t]) + " at position " +
                       std::to_string(t - begin) + " of sequence " + std::to_string(s) +
                       " is outside the vocabulary [0, " + std::to_string(config.vocab_size) + ")");
-        if (!batch.type_ids.empty() && (batch.type_ids[t] < 0 || batch.type_ids[t] >= config.type_vocab_size))
+        if (!batch.type_ids.empty() &&
+            (batch.type_ids[t] < 0 || batch.type_ids[t] >= config.type_vocab_size))
           throw Error("encoder input: token type id " + std::to_string(batch.type_ids[t]) +
-                      " at position " + std::to_string(t - begin) + " of sequence " + std::to_string(s) +
-                      " is outside [0, " + std::to_string(config.type_vocab_size) + ")");
+                      " at position " + std::to_string(t - begin) + " of sequence " +
+                      std::to_string(s) + " is outside [0, " +
+                      std::to_string(config.type_vocab_size) + ")");
       }
     }
     if (want_pooler && !weights.pooler)
@@ -96,8 +99,8 @@ namespace {
 
 // Runs the embeddings and every layer on sequences [s0, s1) of the batch, writing their rows of
 // h; `threads` threads share each op.
-void encode_range(const loader::BertConfig& c, const BertWeights& w, const PackedBatch& batch, size_t s0,
-                  size_t s1, float* h_all, int threads) {
+void encode_range(const loader::BertConfig& c, const BertWeights& w, const PackedBatch& batch,
+                  size_t s0, size_t s1, float* h_all, int threads) {
   const size_t H = static_cast<size_t>(c.hidden_size), I = static_cast<size_t>(c.intermediate_size);
   const size_t base = batch.seq_offsets[s0];
   const size_t T = batch.seq_offsets[s1] - base, n = s1 - s0;
@@ -114,19 +117,23 @@ void encode_range(const loader::BertConfig& c, const BertWeights& w, const Packe
 
   ops::cpu::EmbeddingTables tables{w.word_embeddings.data(), w.position_embeddings.data(),
                                    w.token_type_embeddings.data(), H};
-  ops::cpu::embed(batch.ids.data() + base, batch.type_ids.empty() ? nullptr : batch.type_ids.data() + base,
-                  offsets, n, tables, h, threads);
-  ops::cpu::layer_norm(h, h, T, H, w.emb_ln_gamma.data(), w.emb_ln_beta.data(), c.layer_norm_eps, threads);
+  ops::cpu::embed(batch.ids.data() + base,
+                  batch.type_ids.empty() ? nullptr : batch.type_ids.data() + base, offsets, n,
+                  tables, h, threads);
+  ops::cpu::layer_norm(h, h, T, H, w.emb_ln_gamma.data(), w.emb_ln_beta.data(), c.layer_norm_eps,
+                       threads);
 
   const ops::cpu::AttentionShape shape{H, static_cast<size_t>(c.num_attention_heads)};
   for (const BertLayerWeights& L : w.layers) {
     L.qkv.forward(h, rows, qkv, threads);
     ops::cpu::attention(qkv, offsets, n, shape, ctx, threads);
     L.attn_output.forward(ctx, rows, h, threads);  // h += ctx·Woᵀ + bo
-    ops::cpu::layer_norm(h, h, T, H, L.attn_ln_gamma.data(), L.attn_ln_beta.data(), c.layer_norm_eps, threads);
+    ops::cpu::layer_norm(h, h, T, H, L.attn_ln_gamma.data(), L.attn_ln_beta.data(),
+                         c.layer_norm_eps, threads);
     L.intermediate.forward(h, rows, inter, threads);
     L.output.forward(inter, rows, h, threads);  // h += inter·Wo2ᵀ + bo2
-    ops::cpu::layer_norm(h, h, T, H, L.out_ln_gamma.data(), L.out_ln_beta.data(), c.layer_norm_eps, threads);
+    ops::cpu::layer_norm(h, h, T, H, L.out_ln_gamma.data(), L.out_ln_beta.data(), c.layer_norm_eps,
+                         threads);
   }
 }
 
@@ -186,7 +193,8 @@ void BertEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool wan
     Workspace& ws = thread_workspace();
     float* cls = ws.cls.reserve(n * H);  // [n, H]: each sequence's first token
     const size_t* offsets = batch.seq_offsets.data();
-    for (size_t i = 0; i < n; ++i) std::copy(h + offsets[i] * H, h + offsets[i] * H + H, cls + i * H);
+    for (size_t i = 0; i < n; ++i)
+      std::copy(h + offsets[i] * H, h + offsets[i] * H + H, cls + i * H);
     out.pooler_output.resize(n * H);
     w.pooler->forward(cls, static_cast<int64_t>(n), out.pooler_output.data(), threads);
   }

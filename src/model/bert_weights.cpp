@@ -1,9 +1,8 @@
 // See bert_weights.hpp.
 #include "model/bert_weights.hpp"
 
-#include <string>
-
 #include <sembed/error.hpp>
+#include <string>
 
 namespace sembed::model {
 namespace {
@@ -36,7 +35,9 @@ class Binder {
 
 void check_config(const loader::BertConfig& c) {
   auto positive = [](int v, const char* field) {
-    if (v <= 0) throw Error(std::string("config.json: ") + field + " must be positive, got " + std::to_string(v));
+    if (v <= 0)
+      throw Error(std::string("config.json: ") + field + " must be positive, got " +
+                  std::to_string(v));
   };
   positive(c.vocab_size, "vocab_size");
   positive(c.hidden_size, "hidden_size");
@@ -47,7 +48,8 @@ void check_config(const loader::BertConfig& c) {
   positive(c.type_vocab_size, "type_vocab_size");
   if (c.hidden_size % c.num_attention_heads != 0)
     throw Error("config.json: hidden_size " + std::to_string(c.hidden_size) +
-                " is not a multiple of num_attention_heads " + std::to_string(c.num_attention_heads));
+                " is not a multiple of num_attention_heads " +
+                std::to_string(c.num_attention_heads));
   if (c.hidden_act != "gelu")
     throw Error("config.json: hidden_act \"" + c.hidden_act +
                 "\" is not supported (only \"gelu\", the exact erf GELU)");
@@ -61,8 +63,10 @@ BertWeights bind_bert_weights(const loader::BertConfig& c, const loader::WeightS
   Binder b(store);
   BertWeights w;
   w.word_embeddings = b.copy("embeddings.word_embeddings.weight", {c.vocab_size, H});
-  w.position_embeddings = b.copy("embeddings.position_embeddings.weight", {c.max_position_embeddings, H});
-  w.token_type_embeddings = b.copy("embeddings.token_type_embeddings.weight", {c.type_vocab_size, H});
+  w.position_embeddings =
+      b.copy("embeddings.position_embeddings.weight", {c.max_position_embeddings, H});
+  w.token_type_embeddings =
+      b.copy("embeddings.token_type_embeddings.weight", {c.type_vocab_size, H});
   w.emb_ln_gamma = b.copy("embeddings.LayerNorm.weight", {H});
   w.emb_ln_beta = b.copy("embeddings.LayerNorm.bias", {H});
   for (int l = 0; l < c.num_hidden_layers; ++l) {
@@ -82,8 +86,8 @@ BertWeights bind_bert_weights(const loader::BertConfig& c, const loader::WeightS
                b.get(p + "attention.output.dense.bias", {H}), H, H, Epilogue::Accumulate),
         b.copy(p + "attention.output.LayerNorm.weight", {H}),
         b.copy(p + "attention.output.LayerNorm.bias", {H}),
-        Linear(b.get(p + "intermediate.dense.weight", {I, H}), b.get(p + "intermediate.dense.bias", {I}),
-               I, H, Epilogue::Gelu),
+        Linear(b.get(p + "intermediate.dense.weight", {I, H}),
+               b.get(p + "intermediate.dense.bias", {I}), I, H, Epilogue::Gelu),
         Linear(b.get(p + "output.dense.weight", {H, I}), b.get(p + "output.dense.bias", {H}), H, I,
                Epilogue::Accumulate),
         b.copy(p + "output.LayerNorm.weight", {H}),

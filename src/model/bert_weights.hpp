@@ -19,15 +19,15 @@ struct BertLayerWeights {
   ops::cpu::Linear qkv;          // [3H, H], epilogue None: [q | k | v] per token
   ops::cpu::Linear attn_output;  // [H, H], epilogue Accumulate (adds into the residual)
   std::vector<float> attn_ln_gamma, attn_ln_beta;  // [H]
-  ops::cpu::Linear intermediate;  // [I, H], epilogue Gelu (exact erf)
-  ops::cpu::Linear output;        // [H, I], epilogue Accumulate
-  std::vector<float> out_ln_gamma, out_ln_beta;  // [H]
+  ops::cpu::Linear intermediate;                   // [I, H], epilogue Gelu (exact erf)
+  ops::cpu::Linear output;                         // [H, I], epilogue Accumulate
+  std::vector<float> out_ln_gamma, out_ln_beta;    // [H]
 };
 
 struct BertWeights {
-  std::vector<float> word_embeddings;      // [vocab, H]
-  std::vector<float> position_embeddings;  // [max_positions, H]
-  std::vector<float> token_type_embeddings;  // [type_vocab, H]
+  std::vector<float> word_embeddings;            // [vocab, H]
+  std::vector<float> position_embeddings;        // [max_positions, H]
+  std::vector<float> token_type_embeddings;      // [type_vocab, H]
   std::vector<float> emb_ln_gamma, emb_ln_beta;  // [H]
   std::vector<BertLayerWeights> layers;
   std::optional<ops::cpu::Linear> pooler;  // [H, H], epilogue Tanh; absent in some checkpoints

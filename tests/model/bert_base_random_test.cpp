@@ -23,8 +23,9 @@ TEST(BertBaseRandom, MatchesTransformersTo1e4) {
   auto ref = test::read_reference(dir / "reference.json");
   for (int threads : {1, 2}) {
     auto d = test::compare(encoder, ref, threads);
-    std::printf("bert-base random threads=%d max abs diff: last_hidden_state %.3g pooler %.3g mean %.3g\n",
-                threads, d.hidden, d.pooler, d.mean);
+    std::printf(
+        "bert-base random threads=%d max abs diff: last_hidden_state %.3g pooler %.3g mean %.3g\n",
+        threads, d.hidden, d.pooler, d.mean);
     EXPECT_LT(d.hidden, 1e-4);
     EXPECT_LT(d.pooler, 1e-4);
     EXPECT_LT(d.mean, 1e-4);

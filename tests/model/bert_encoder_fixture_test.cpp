@@ -10,7 +10,8 @@
 namespace sembed::model {
 namespace {
 
-const std::filesystem::path kFixture = std::filesystem::path(SEMBED_SOURCE_DIR) / "tests/fixtures/tiny-bert";
+const std::filesystem::path kFixture =
+    std::filesystem::path(SEMBED_SOURCE_DIR) / "tests/fixtures/tiny-bert";
 
 struct Tiny {
   loader::ModelDirectory dir = loader::read_model_directory(kFixture);

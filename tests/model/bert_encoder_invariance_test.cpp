@@ -12,7 +12,8 @@
 namespace sembed::model {
 namespace {
 
-const std::filesystem::path kFixture = std::filesystem::path(SEMBED_SOURCE_DIR) / "tests/fixtures/tiny-bert";
+const std::filesystem::path kFixture =
+    std::filesystem::path(SEMBED_SOURCE_DIR) / "tests/fixtures/tiny-bert";
 
 struct Tiny {
   loader::ModelDirectory dir = loader::read_model_directory(kFixture);
@@ -31,7 +32,8 @@ TEST(BertEncoderInvariance, AloneEqualsInAnyBatchBitForBit) {
   const size_t H = 32, n = r.ids.size();
   for (int threads : {1, 2}) {
     std::vector<EncoderOutput> alone(n);
-    for (size_t s = 0; s < n; ++s) tiny().encoder.forward(test::pack(r, {s}), alone[s], true, threads);
+    for (size_t s = 0; s < n; ++s)
+      tiny().encoder.forward(test::pack(r, {s}), alone[s], true, threads);
     std::mt19937 gen(3);
     for (int trial = 0; trial < 6; ++trial) {
       // A random multiset of sequences in random order, with repeats.
@@ -57,7 +59,8 @@ TEST(BertEncoderInvariance, AloneEqualsInAnyBatchBitForBit) {
 // count, may change a bit of the output.
 TEST(BertEncoderInvariance, ThreadCountDoesNotChangeResults) {
   const auto& r = tiny().ref;
-  for (auto which : {test::all_sequences(r), std::vector<size_t>{6}, std::vector<size_t>{3, 6, 5, 6}}) {
+  for (auto which :
+       {test::all_sequences(r), std::vector<size_t>{6}, std::vector<size_t>{3, 6, 5, 6}}) {
     PackedBatch b = test::pack(r, which);
     EncoderOutput one;
     tiny().encoder.forward(b, one, true, 1);
@@ -87,7 +90,8 @@ TEST(BertEncoderInvariance, ConcurrentCallersMatchSerial) {
         const bool big = (rep + t) % 2 == 0;
         tiny().encoder.forward(big ? all : some, out, true, big ? 2 : 1);
         const EncoderOutput& e = big ? expect_all : expect_some;
-        good = good && out.last_hidden_state == e.last_hidden_state && out.pooler_output == e.pooler_output;
+        good = good && out.last_hidden_state == e.last_hidden_state &&
+               out.pooler_output == e.pooler_output;
       }
       ok[t] = good;
     });

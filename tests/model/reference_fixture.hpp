@@ -10,9 +10,8 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
@@ -22,7 +21,7 @@ namespace sembed::model::test {
 
 struct Reference {
   std::vector<std::vector<int32_t>> ids, type_ids;
-  std::vector<std::vector<float>> last_hidden_state;  // per token, packed
+  std::vector<std::vector<float>> last_hidden_state;           // per token, packed
   std::vector<std::vector<float>> pooler_output, mean_pooled;  // per sequence
 };
 
@@ -71,14 +70,16 @@ inline Diffs compare(const BertEncoder& enc, const Reference& r, int threads) {
   EXPECT_EQ(out.last_hidden_state.size(), r.last_hidden_state.size() * H);
   for (size_t t = 0; t < r.last_hidden_state.size(); ++t)
     for (size_t c = 0; c < H; ++c)
-      d.hidden = std::max(d.hidden, double(std::abs(out.last_hidden_state[t * H + c] - r.last_hidden_state[t][c])));
+      d.hidden = std::max(
+          d.hidden, double(std::abs(out.last_hidden_state[t * H + c] - r.last_hidden_state[t][c])));
   for (size_t s = 0; s < r.ids.size(); ++s) {
     std::vector<double> mean(H, 0.0);
     const size_t begin = b.seq_offsets[s], len = b.seq_offsets[s + 1] - begin;
     for (size_t t = begin; t < begin + len; ++t)
       for (size_t c = 0; c < H; ++c) mean[c] += out.last_hidden_state[t * H + c];
     for (size_t c = 0; c < H; ++c) {
-      d.pooler = std::max(d.pooler, double(std::abs(out.pooler_output[s * H + c] - r.pooler_output[s][c])));
+      d.pooler = std::max(d.pooler,
+                          double(std::abs(out.pooler_output[s * H + c] - r.pooler_output[s][c])));
       d.mean = std::max(d.mean, std::abs(mean[c] / double(len) - r.mean_pooled[s][c]));
     }
   }

@@ -23,7 +23,8 @@ std::vector<double> naive_attention(const std::vector<float>& qkv, const std::ve
         double m = -1e300;
         for (size_t j = off[s]; j < off[s + 1]; ++j) {
           double dot = 0;
-          for (size_t c = 0; c < d; ++c) dot += double(qkv[i * 3 * H + h * d + c]) * qkv[j * 3 * H + H + h * d + c];
+          for (size_t c = 0; c < d; ++c)
+            dot += double(qkv[i * 3 * H + h * d + c]) * qkv[j * 3 * H + H + h * d + c];
           p.push_back(dot / std::sqrt(double(d)));
           m = std::max(m, p.back());
         }
@@ -31,7 +32,8 @@ std::vector<double> naive_attention(const std::vector<float>& qkv, const std::ve
         for (auto& v : p) sum += v = std::exp(v - m);
         for (size_t c = 0; c < d; ++c) {
           double acc = 0;
-          for (size_t j = off[s]; j < off[s + 1]; ++j) acc += p[j - off[s]] / sum * qkv[j * 3 * H + 2 * H + h * d + c];
+          for (size_t j = off[s]; j < off[s + 1]; ++j)
+            acc += p[j - off[s]] / sum * qkv[j * 3 * H + 2 * H + h * d + c];
           out[i * H + h * d + c] = acc;
         }
       }
@@ -62,7 +64,8 @@ TEST(Attention, SequenceAloneEqualsSequenceInBatchBitForBit) {
     std::vector<float> alone(len * H);
     for (int threads : {1, 2}) {
       attention(qkv.data() + off[s] * 3 * H, one, 1, {H, heads}, alone.data(), threads);
-      EXPECT_EQ(0, std::memcmp(alone.data(), packed.data() + off[s] * H, len * H * sizeof(float))) << s;
+      EXPECT_EQ(0, std::memcmp(alone.data(), packed.data() + off[s] * H, len * H * sizeof(float)))
+          << s;
     }
   }
 }

@@ -24,7 +24,8 @@ TEST(Embedding, SumsWordTypeAndPerSequencePosition) {
       for (size_t t = off[s]; t < off[s + 1]; ++t)
         for (size_t c = 0; c < H; ++c) {
           const int ty = with_types ? types[t] : 0;
-          const float expect = (word[ids[t] * H + c] + type[ty * H + c]) + pos[(t - off[s]) * H + c];
+          const float expect =
+              (word[ids[t] * H + c] + type[ty * H + c]) + pos[(t - off[s]) * H + c];
           ASSERT_EQ(out[t * H + c], expect) << t << "," << c;
         }
   }

@@ -23,7 +23,8 @@ TEST(LayerNorm, MatchesNaive) {
       double mean = 0, var = 0;
       for (size_t c = 0; c < width; ++c) mean += x[r * width + c];
       mean /= width;
-      for (size_t c = 0; c < width; ++c) var += (x[r * width + c] - mean) * (x[r * width + c] - mean);
+      for (size_t c = 0; c < width; ++c)
+        var += (x[r * width + c] - mean) * (x[r * width + c] - mean);
       var /= width;
       for (size_t c = 0; c < width; ++c)
         ref[r * width + c] = (x[r * width + c] - mean) / std::sqrt(var + eps) * g[c] + b[c];

@@ -52,7 +52,8 @@ TEST_P(LinearShapes, MatchesNaiveForEveryEpilogue) {
       std::vector<float> y(m * n);
       lin.forward(x.data(), m, y.data(), threads);
       std::vector<double> g(ref.size());
-      for (size_t i = 0; i < g.size(); ++i) g[i] = 0.5 * ref[i] * (1.0 + std::erf(ref[i] / std::sqrt(2.0)));
+      for (size_t i = 0; i < g.size(); ++i)
+        g[i] = 0.5 * ref[i] * (1.0 + std::erf(ref[i] / std::sqrt(2.0)));
       EXPECT_LT(max_abs_diff(y, g), 1e-4);
     }
     {
@@ -92,31 +93,32 @@ TEST(Linear, NullBiasIsZero) {
 
 // Every row computed inside a batch of any size is bit-identical to that row computed alone.
 TEST(Linear, RowsAreBitIdenticalWhateverTheBatch) {
- for (auto [n, k] : {std::pair<int64_t, int64_t>{384, 384}, {384, 1536}, {1152, 384}, {768, 3072}}) {
-  const int64_t max_m = 160;
-  auto x = random_vector(max_m * k, 7);
-  auto w = random_vector(n * k, 8, 0.05f);
-  auto b = random_vector(n, 9);
-  for (Epilogue ep : {Epilogue::None, Epilogue::Gelu}) {
-    Linear lin(w.data(), b.data(), n, k, ep);
-    for (int threads : {1, 2}) {
-      std::vector<float> alone(max_m * n);
-      for (int64_t i = 0; i < max_m; ++i) lin.forward(&x[i * k], 1, &alone[i * n], threads);
-      for (int64_t m : {2, 5, 16, 17, 64, 129, 160}) {
-        std::vector<float> y(m * n);
-        lin.forward(x.data(), m, y.data(), threads);
-        EXPECT_EQ(0, std::memcmp(y.data(), alone.data(), sizeof(float) * m * n))
-            << "m=" << m << " threads=" << threads;
-        // The thread count does not change a row's result either (oneDNN splits rows and
-        // columns between threads, never the reduction over k, at these shapes).
-        lin.forward(x.data(), m, y.data(), 3 - threads);
-        EXPECT_EQ(0, std::memcmp(y.data(), alone.data(), sizeof(float) * m * n))
-            << "m=" << m << " threads=" << 3 - threads << " vs alone with " << threads
-            << " n=" << n << " k=" << k;
+  for (auto [n, k] :
+       {std::pair<int64_t, int64_t>{384, 384}, {384, 1536}, {1152, 384}, {768, 3072}}) {
+    const int64_t max_m = 160;
+    auto x = random_vector(max_m * k, 7);
+    auto w = random_vector(n * k, 8, 0.05f);
+    auto b = random_vector(n, 9);
+    for (Epilogue ep : {Epilogue::None, Epilogue::Gelu}) {
+      Linear lin(w.data(), b.data(), n, k, ep);
+      for (int threads : {1, 2}) {
+        std::vector<float> alone(max_m * n);
+        for (int64_t i = 0; i < max_m; ++i) lin.forward(&x[i * k], 1, &alone[i * n], threads);
+        for (int64_t m : {2, 5, 16, 17, 64, 129, 160}) {
+          std::vector<float> y(m * n);
+          lin.forward(x.data(), m, y.data(), threads);
+          EXPECT_EQ(0, std::memcmp(y.data(), alone.data(), sizeof(float) * m * n))
+              << "m=" << m << " threads=" << threads;
+          // The thread count does not change a row's result either (oneDNN splits rows and
+          // columns between threads, never the reduction over k, at these shapes).
+          lin.forward(x.data(), m, y.data(), 3 - threads);
+          EXPECT_EQ(0, std::memcmp(y.data(), alone.data(), sizeof(float) * m * n))
+              << "m=" << m << " threads=" << 3 - threads << " vs alone with " << threads
+              << " n=" << n << " k=" << k;
+        }
       }
     }
   }
- }
 }
 
 TEST(Linear, ConcurrentCallersGetIdenticalResults) {

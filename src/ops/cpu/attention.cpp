@@ -24,7 +24,8 @@ using simd::v16;
 // scores[j] = sum_c q[c] * kt[c * lp + j] for j in [j0, j0 + 16 * V): V vectors of keys,
 // accumulated over c in registers.
 template <size_t V>
-inline void score_block(const float* q, const float* kt, size_t lp, size_t d, size_t j0, float* scores) {
+inline void score_block(const float* q, const float* kt, size_t lp, size_t d, size_t j0,
+                        float* scores) {
   v16 acc[V] = {};
   for (size_t c = 0; c < d; ++c) {
     const v16 qc = simd::splat(q[c]);
@@ -36,7 +37,8 @@ inline void score_block(const float* q, const float* kt, size_t lp, size_t d, si
 
 // out[0:16*NV] = (sum_j p[j] * v_j[0:16*NV]) * inv, for head sizes that are whole vectors.
 template <size_t NV>
-inline void weighted_sum(const float* p, const float* v, size_t stride, size_t len, float inv, float* out) {
+inline void weighted_sum(const float* p, const float* v, size_t stride, size_t len, float inv,
+                         float* out) {
   v16 acc[NV] = {};
   for (size_t j = 0; j < len; ++j) {
     const v16 pj = simd::splat(p[j]);
@@ -48,8 +50,8 @@ inline void weighted_sum(const float* p, const float* v, size_t stride, size_t l
 }
 
 // Any head size: scalar accumulation into acc[d].
-inline void weighted_sum_any(const float* p, const float* v, size_t stride, size_t len, size_t d, float inv,
-                             float* acc, float* out) {
+inline void weighted_sum_any(const float* p, const float* v, size_t stride, size_t len, size_t d,
+                             float inv, float* acc, float* out) {
   for (size_t c = 0; c < d; ++c) acc[c] = 0.f;
   for (size_t j = 0; j < len; ++j) {
     const float pj = p[j];
@@ -84,10 +86,17 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
     size_t j0 = 0;
     for (; j0 + 4 * kWidth <= lp; j0 += 4 * kWidth) score_block<4>(qi, kt, lp, d, j0, scores);
     switch ((lp - j0) / kWidth) {
-      case 3: score_block<3>(qi, kt, lp, d, j0, scores); break;
-      case 2: score_block<2>(qi, kt, lp, d, j0, scores); break;
-      case 1: score_block<1>(qi, kt, lp, d, j0, scores); break;
-      default: break;
+      case 3:
+        score_block<3>(qi, kt, lp, d, j0, scores);
+        break;
+      case 2:
+        score_block<2>(qi, kt, lp, d, j0, scores);
+        break;
+      case 1:
+        score_block<1>(qi, kt, lp, d, j0, scores);
+        break;
+      default:
+        break;
     }
     for (size_t j = 0; j < lp; j += kWidth) simd::store(scores + j, simd::load(scores + j) * sv);
     // Padded lanes hold 0 (zero keys); adding -3e38 leaves valid lanes unchanged (+0).
@@ -95,11 +104,21 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
     const float inv = 1.f / softmax_exp_inplace(scores, lp);
     float* oi = out + i * out_stride;
     switch (d) {
-      case 16: weighted_sum<1>(scores, v, stride, len, inv, oi); break;
-      case 32: weighted_sum<2>(scores, v, stride, len, inv, oi); break;
-      case 64: weighted_sum<4>(scores, v, stride, len, inv, oi); break;
-      case 128: weighted_sum<8>(scores, v, stride, len, inv, oi); break;
-      default: weighted_sum_any(scores, v, stride, len, d, inv, acc, oi); break;
+      case 16:
+        weighted_sum<1>(scores, v, stride, len, inv, oi);
+        break;
+      case 32:
+        weighted_sum<2>(scores, v, stride, len, inv, oi);
+        break;
+      case 64:
+        weighted_sum<4>(scores, v, stride, len, inv, oi);
+        break;
+      case 128:
+        weighted_sum<8>(scores, v, stride, len, inv, oi);
+        break;
+      default:
+        weighted_sum_any(scores, v, stride, len, d, inv, acc, oi);
+        break;
     }
   }
 }

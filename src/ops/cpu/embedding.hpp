@@ -10,8 +10,8 @@
 namespace sembed::ops::cpu {
 
 struct EmbeddingTables {
-  const float* word = nullptr;      // [vocab, H]
-  const float* position = nullptr;  // [max_positions, H]
+  const float* word = nullptr;        // [vocab, H]
+  const float* position = nullptr;    // [max_positions, H]
   const float* token_type = nullptr;  // [type_vocab, H]
   size_t hidden = 0;
 };

@@ -43,7 +43,8 @@ void layer_norm(const float* x, float* y, size_t rows, size_t width, const float
   // Small row counts are not worth waking a second thread for.
   const int t = rows * width < 16384 ? 1 : threads;
   parallel_for(t, rows, [&](size_t begin, size_t end) {
-    for (size_t r = begin; r < end; ++r) layer_norm_row(x + r * width, y + r * width, width, gamma, beta, eps);
+    for (size_t r = begin; r < end; ++r)
+      layer_norm_row(x + r * width, y + r * width, width, gamma, beta, eps);
   });
 }
 

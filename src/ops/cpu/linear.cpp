@@ -6,12 +6,11 @@
 #include <atomic>
 #include <cstring>
 #include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <sembed/error.hpp>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
-
-#include <oneapi/dnnl/dnnl.hpp>
-#include <sembed/error.hpp>
 
 #include "ops/cpu/dnnl_context.hpp"
 #include "ops/cpu/parallel.hpp"
@@ -58,10 +57,17 @@ struct Linear::Impl {
     a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     dnnl::post_ops ops;
     switch (epilogue) {
-      case Epilogue::None: break;
-      case Epilogue::Gelu: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f); break;
-      case Epilogue::Tanh: ops.append_eltwise(1.f, dnnl::algorithm::eltwise_tanh, 0.f, 0.f); break;
-      case Epilogue::Accumulate: ops.append_sum(1.f); break;
+      case Epilogue::None:
+        break;
+      case Epilogue::Gelu:
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f);
+        break;
+      case Epilogue::Tanh:
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_tanh, 0.f, 0.f);
+        break;
+      case Epilogue::Accumulate:
+        ops.append_sum(1.f);
+        break;
     }
     a.set_post_ops(ops);
     return a;
@@ -71,7 +77,8 @@ struct Linear::Impl {
     dnnl::memory::desc src({m, k}, dt::f32, {k, 1});
     dnnl::memory::desc bdesc({1, n}, dt::f32, tag::ab);
     dnnl::memory::desc dst({m, n}, dt::f32, {n, 1});
-    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bdesc, dst), attr(), engine());
+    return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bdesc, dst), attr(),
+                                        engine());
   }
 
   // The caller has set the thread count (ScopedThreadCount): oneDNN sizes its work split from it.
@@ -172,7 +179,8 @@ void Linear::forward(const float* x, int64_t rows, float* y, int threads) const 
                                  dnnl::memory::desc({scratch_bytes}, dt::u8, tag::a));
   slot.src.set_data_handle(const_cast<float*>(x));
   slot.dst.set_data_handle(y);
-  slot.pad.set_data_handle(thread_scratch().reserve(static_cast<size_t>(scratch_bytes) / sizeof(float) + 1));
+  slot.pad.set_data_handle(
+      thread_scratch().reserve(static_cast<size_t>(scratch_bytes) / sizeof(float) + 1));
   // The C entry point takes the arguments as a plain array: no per-call map allocation.
   const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, slot.src.get()},
                                   {DNNL_ARG_WEIGHTS, d.weights.get()},
@@ -181,7 +189,8 @@ void Linear::forward(const float* x, int64_t rows, float* y, int threads) const 
                                   {DNNL_ARG_SCRATCHPAD, slot.pad.get()}};
   const dnnl_status_t status =
       dnnl_primitive_execute(entry->primitive.get(), stream().get(), 5, args);
-  if (status != dnnl_success) throw Error("oneDNN matmul failed with status " + std::to_string(status));
+  if (status != dnnl_success)
+    throw Error("oneDNN matmul failed with status " + std::to_string(status));
   stream().wait();
 }
 

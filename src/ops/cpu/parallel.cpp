@@ -22,7 +22,9 @@ struct Gomp {
   int (*num_threads)() = nullptr;
   void (*set_num_threads)(int) = nullptr;
   int (*get_max_threads)() = nullptr;
-  bool ok() const { return parallel && thread_num && num_threads && set_num_threads && get_max_threads; }
+  bool ok() const {
+    return parallel && thread_num && num_threads && set_num_threads && get_max_threads;
+  }
 };
 
 const Gomp& gomp() {
@@ -37,8 +39,10 @@ const Gomp& gomp() {
     r.parallel = reinterpret_cast<decltype(r.parallel)>(dlsym(handle, "GOMP_parallel"));
     r.thread_num = reinterpret_cast<decltype(r.thread_num)>(dlsym(handle, "omp_get_thread_num"));
     r.num_threads = reinterpret_cast<decltype(r.num_threads)>(dlsym(handle, "omp_get_num_threads"));
-    r.set_num_threads = reinterpret_cast<decltype(r.set_num_threads)>(dlsym(handle, "omp_set_num_threads"));
-    r.get_max_threads = reinterpret_cast<decltype(r.get_max_threads)>(dlsym(handle, "omp_get_max_threads"));
+    r.set_num_threads =
+        reinterpret_cast<decltype(r.set_num_threads)>(dlsym(handle, "omp_set_num_threads"));
+    r.get_max_threads =
+        reinterpret_cast<decltype(r.get_max_threads)>(dlsym(handle, "omp_get_max_threads"));
     if (!r.ok()) r = Gomp{};
     return r;
   }();

@@ -29,10 +29,18 @@ inline v16 splat(float x) { return v16{} + x; }
 #else
 #define SEMBED_SHUFFLE(v, ...) __builtin_shuffle(v, vi16{__VA_ARGS__})
 #endif
-inline v16 fold8(v16 v) { return SEMBED_SHUFFLE(v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7); }
-inline v16 fold4(v16 v) { return SEMBED_SHUFFLE(v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3); }
-inline v16 fold2(v16 v) { return SEMBED_SHUFFLE(v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1); }
-inline v16 fold1(v16 v) { return SEMBED_SHUFFLE(v, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0); }
+inline v16 fold8(v16 v) {
+  return SEMBED_SHUFFLE(v, 8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+}
+inline v16 fold4(v16 v) {
+  return SEMBED_SHUFFLE(v, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3);
+}
+inline v16 fold2(v16 v) {
+  return SEMBED_SHUFFLE(v, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1);
+}
+inline v16 fold1(v16 v) {
+  return SEMBED_SHUFFLE(v, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0);
+}
 #undef SEMBED_SHUFFLE
 
 // Pairwise tree over the lanes, (l + 8), then (l + 4), (l + 2), (l + 1): a fixed order that
