@@ -194,7 +194,14 @@ Encoding Tokenizer::encode_pair(std::string_view a, std::string_view b,
 
 int32_t Tokenizer::pad_id() const { return impl_->pad_id; }
 const std::string& Tokenizer::pad_token() const { return impl_->pad_token; }
-size_t Tokenizer::vocab_size() const { return impl_->model->vocab().size(); }
+size_t Tokenizer::vocab_size() const {
+  // Like the reference's get_vocab_size(with_added_tokens=True): one past the largest id.
+  size_t n = impl_->model->vocab().id_bound();
+  for (const AddedToken& t : impl_->added.tokens()) {
+    if (t.id >= 0) n = std::max(n, static_cast<size_t>(t.id) + 1);
+  }
+  return n;
+}
 const std::optional<TruncationParams>& Tokenizer::file_truncation() const {
   return impl_->truncation;
 }

@@ -42,6 +42,7 @@ class Tokenizer {
 
   int32_t pad_id() const;
   const std::string& pad_token() const;
+  // One past the largest token id (model vocabulary and added tokens).
   size_t vocab_size() const;
   // The truncation / padding blocks of tokenizer.json, when present.
   const std::optional<TruncationParams>& file_truncation() const;

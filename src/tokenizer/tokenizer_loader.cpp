@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -292,6 +293,26 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json(std::string_view text,
       tok.rstrip = t.value("rstrip", false);
       tok.single_word = t.value("single_word", false);
       added.push_back(std::move(tok));
+    }
+  }
+  // The reference does not take the ids written in added_tokens: it adds the tokens in order,
+  // giving each the model's id for its content when there is one, else the next free id
+  // after the vocabulary (measured; the files in the wild agree with this anyway).
+  {
+    const Vocab& vocab = impl->model->vocab();
+    const int32_t vocab_size = static_cast<int32_t>(vocab.size());
+    std::vector<std::pair<std::string, int32_t>> assigned;
+    int32_t max_added = -1;
+    for (AddedToken& tok : added) {
+      int32_t id = -1;
+      for (const auto& [content, aid] : assigned) {
+        if (content == tok.content) id = aid;
+      }
+      if (id < 0) id = vocab.find(tok.content);
+      if (id < 0) id = max_added < 0 ? vocab_size : (max_added >= vocab_size ? max_added + 1 : vocab_size);
+      tok.id = id;
+      assigned.emplace_back(tok.content, id);
+      max_added = std::max(max_added, id);
     }
   }
   finish(*impl, std::move(added));

@@ -240,10 +240,11 @@ def main():
             msl = max_seq_length(model_dir)
             s = singles if full else singles[: len(sts) + args.count // 5]
             p = pairs if full else pairs[: len(sts_pairs) + args.count // 10]
-            runs = [(s, False, None, "none"), (s, False, msl, "none"), (s, False, 7, "none"),
-                    (p, True, None, "none"), (p, True, msl, "none"), (p, True, 9, "none"),
-                    (p, True, 10, "none"), (s[:3000], False, 24, "longest"),
-                    (s[:3000], False, 24, "max_length"), (p[:3000], True, msl, "longest")]
+            s_sub, p_sub = s[: len(sts) + 20000], p[: len(sts_pairs) + 10000]
+            runs = [(s, False, None, "none"), (s, False, msl, "none"), (s_sub, False, 7, "none"),
+                    (p, True, None, "none"), (p, True, msl, "none"), (p_sub, True, 9, "none"),
+                    (p_sub, True, 10, "none"), (s_sub, False, 24, "longest"),
+                    (s_sub, False, 24, "max_length"), (p_sub, True, msl, "longest")]
             for texts, is_pair, max_length, padding in runs:
                 bad += run_mode(args.binary, label, model_dir, ref, texts, is_pair, max_length,
                                 padding, failures)

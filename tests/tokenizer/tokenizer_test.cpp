@@ -1,0 +1,152 @@
+// Tokenizer unit tests. Expected token values come only from the reference: the golden cases
+// in golden/reference.json were produced by Hugging Face tokenizers (scripts/tokenizer_golden.py).
+// The other tests check properties that need no reference: errors (invalid UTF-8, unsupported
+// components), padding shape, thread safety, and agreement between the two loaders.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <sembed/error.hpp>
+
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tokenizer/tokenizer.hpp"
+
+namespace sembed::tokenizer {
+namespace {
+
+const std::string kData = SEMBED_SHARED_DATA;
+const std::string kMiniLm = kData + "/all-MiniLM-L6-v2";
+const std::string kNli = kData + "/bert-base-nli-mean-tokens";
+
+const Tokenizer& minilm() {
+  static const Tokenizer t = Tokenizer::from_model_dir(kMiniLm);
+  return t;
+}
+const Tokenizer& nli() {
+  static const Tokenizer t = Tokenizer::from_model_dir(kNli);
+  return t;
+}
+
+std::string read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+TEST(Tokenizer, GoldenCasesFromReference) {
+  const auto golden =
+      nlohmann::json::parse(read(std::string(SEMBED_SOURCE_DIR) + "/tests/tokenizer/golden/reference.json"));
+  size_t checked = 0;
+  for (const auto& c : golden.at("cases")) {
+    const Tokenizer& tok = c.at("model") == "all-MiniLM-L6-v2" ? minilm() : nli();
+    EncodeOptions options;
+    options.add_special_tokens = c.at("add_special_tokens").get<bool>();
+    if (!c.at("max_length").is_null()) options.max_length = c.at("max_length").get<size_t>();
+    const std::string text = c.at("text");
+    const Encoding e = c.at("pair").is_null()
+                           ? tok.encode(text, options)
+                           : tok.encode_pair(text, c.at("pair").get<std::string>(), options);
+    SCOPED_TRACE(c.dump().substr(0, 300));
+    EXPECT_EQ(e.ids, c.at("ids").get<std::vector<int32_t>>());
+    EXPECT_EQ(e.type_ids, c.at("type_ids").get<std::vector<int32_t>>());
+    EXPECT_EQ(e.tokens, c.at("tokens").get<std::vector<std::string>>());
+    EXPECT_EQ(e.attention_mask, c.at("attention_mask").get<std::vector<int32_t>>());
+    std::vector<std::pair<size_t, size_t>> offsets;
+    for (const auto& o : c.at("offsets")) offsets.emplace_back(o.at(0), o.at(1));
+    EXPECT_EQ(e.offsets, offsets);
+    ++checked;
+  }
+  EXPECT_GT(checked, 500u);
+}
+
+TEST(Tokenizer, RefusesInvalidUtf8NamingTheOffset) {
+  try {
+    minilm().encode("fine \xC3\x28 broken");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("byte offset 5"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(minilm().encode_pair("ok", "\xFF"), Error);
+}
+
+TEST(Tokenizer, UnsupportedComponentIsNamed) {
+  auto j = nlohmann::json::parse(read(kMiniLm + "/tokenizer.json"));
+  j["normalizer"] = {{"type", "Lowercase"}};
+  try {
+    Tokenizer::from_json_text(j.dump(), "test.json");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("normalizer"), std::string::npos) << m;
+    EXPECT_NE(m.find("Lowercase"), std::string::npos) << m;
+  }
+  j = nlohmann::json::parse(read(kMiniLm + "/tokenizer.json"));
+  j["model"]["type"] = "BPE";
+  EXPECT_THROW(Tokenizer::from_json_text(j.dump(), "test.json"), Error);
+  j = nlohmann::json::parse(read(kMiniLm + "/tokenizer.json"));
+  j["pre_tokenizer"] = {{"type", "Whitespace"}};
+  EXPECT_THROW(Tokenizer::from_json_text(j.dump(), "test.json"), Error);
+  j = nlohmann::json::parse(read(kMiniLm + "/tokenizer.json"));
+  j["post_processor"] = {{"type", "RobertaProcessing"}};
+  EXPECT_THROW(Tokenizer::from_json_text(j.dump(), "test.json"), Error);
+  EXPECT_THROW(Tokenizer::from_json_text("{not json", "test.json"), Error);
+}
+
+TEST(Tokenizer, BothLoadersAgreeOnTheSameVocabulary) {
+  // MiniLM's tokenizer.json and the NLI model's vocab.txt hold the same uncased BERT vocab with
+  // the same options, so the two loaders must give the same result.
+  for (const char* text : {"A man is playing a guitar.", "naïve [SEP] 東京 x\u0301", ""}) {
+    const Encoding a = minilm().encode(text);
+    const Encoding b = nli().encode(text);
+    EXPECT_EQ(a.ids, b.ids);
+    EXPECT_EQ(a.offsets, b.offsets);
+  }
+}
+
+TEST(Tokenizer, ReportsUntruncatedLength) {
+  EncodeOptions options;
+  options.max_length = 4;
+  const Encoding e = minilm().encode("one two three four five", options);
+  EXPECT_EQ(e.size(), 4u);
+  EXPECT_EQ(e.untruncated_length, minilm().encode("one two three four five").size());
+  EXPECT_TRUE(e.truncated());
+  EXPECT_FALSE(minilm().encode("one").truncated());
+}
+
+TEST(Padding, LongestAndFixed) {
+  std::vector<Encoding> batch = {minilm().encode("a"), minilm().encode("a b c d")};
+  pad(batch, PaddingStrategy::Longest, 0, minilm().pad_id(), minilm().pad_token());
+  ASSERT_EQ(batch[0].size(), batch[1].size());
+  EXPECT_EQ(batch[0].attention_mask.back(), 0);
+  EXPECT_EQ(batch[0].ids.back(), minilm().pad_id());
+  EXPECT_EQ(batch[0].offsets.back(), (std::pair<size_t, size_t>{0, 0}));
+  pad(batch, PaddingStrategy::MaxLength, 10, minilm().pad_id(), minilm().pad_token());
+  EXPECT_EQ(batch[0].size(), 10u);
+  EXPECT_EQ(batch[1].tokens.back(), minilm().pad_token());
+}
+
+TEST(Tokenizer, ThreadSafe) {
+  std::vector<std::string> texts;
+  for (int i = 0; i < 200; ++i) texts.push_back("sentence " + std::to_string(i) + " naïve 東京 [SEP] ok");
+  std::vector<Encoding> expected;
+  for (const auto& t : texts) expected.push_back(minilm().encode(t));
+  std::vector<std::thread> threads;
+  std::vector<int> ok(4, 1);
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      for (int round = 0; round < 5; ++round) {
+        for (size_t i = 0; i < texts.size(); ++i) {
+          const Encoding e = minilm().encode(texts[i]);
+          if (e.ids != expected[i].ids || e.offsets != expected[i].offsets) ok[k] = 0;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int v : ok) EXPECT_EQ(v, 1);
+}
+
+}  // namespace
+}  // namespace sembed::tokenizer
