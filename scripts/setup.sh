@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything sembed needs to build and test on a fresh Debian 12 machine, builds it,
 # and fetches the default model. Idempotent: a second run only rebuilds what changed.
-#   scripts/setup.sh            # deps + build (build/) + default model
+#   scripts/setup.sh            # deps + build everything (build/) + default model
+#   scripts/setup.sh sembed     # the same, building only the named CMake targets
 # Environment: SEMBED_BUILD_DIR (default build), SEMBED_SKIP_APT=1 to skip apt-get.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,6 +31,8 @@ fi
 
 build_dir=${SEMBED_BUILD_DIR:-build}
 cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$build_dir" -j"$(nproc)"
+targets=()
+for t in "$@"; do targets+=(--target "$t"); done
+cmake --build "$build_dir" -j"$(nproc)" "${targets[@]}"
 
 scripts/fetch_default_model.sh
