@@ -8,30 +8,24 @@
 
 #include <utf8proc.h>
 
+#include "core/utf8.hpp"
 #include "engine/model_impl.hpp"
 #include "pooling/pooling.hpp"
 
 namespace sembed {
 namespace {
 
-// Python's str.lower() per code point (sentence-transformers' do_lower_case). utf8proc's simple
-// lowercase mapping; the few multi-character lowercasings of Python (e.g. U+0130) are not
+// Python's str.lower() per code point (sentence-transformers' do_lower_case), with utf8proc's
+// simple lowercase mapping; the few multi-character lowercasings of Python (e.g. U+0130) are not
 // reproduced. nullopt when the text is not valid UTF-8 (the tokenizer then reports where).
 std::optional<std::string> lowercase(std::string_view text) {
+  if (utf8::find_invalid(text)) return std::nullopt;
+  std::vector<char32_t> code_points;
+  utf8::decode(text, code_points);
   std::string out;
   out.reserve(text.size());
-  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-  utf8proc_ssize_t remaining = static_cast<utf8proc_ssize_t>(text.size());
-  while (remaining > 0) {
-    utf8proc_int32_t cp = 0;
-    const utf8proc_ssize_t n = utf8proc_iterate(p, remaining, &cp);
-    if (n <= 0) return std::nullopt;
-    utf8proc_uint8_t buf[4];
-    const utf8proc_ssize_t m = utf8proc_encode_char(utf8proc_tolower(cp), buf);
-    out.append(reinterpret_cast<const char*>(buf), static_cast<size_t>(m));
-    p += n;
-    remaining -= n;
-  }
+  for (char32_t cp : code_points)
+    utf8::append(out, static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))));
   return out;
 }
 

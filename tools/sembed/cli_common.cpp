@@ -8,26 +8,13 @@
 #include <cstring>
 #include <iostream>
 
-#include <utf8proc.h>
+#include "core/utf8.hpp"
 
 namespace sembed::cli {
 namespace {
 
-// Byte offset of the first invalid UTF-8 sequence, or nullopt.
-std::optional<size_t> invalid_utf8_at(const std::string& text) {
-  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-  size_t offset = 0;
-  while (offset < text.size()) {
-    utf8proc_int32_t cp = 0;
-    const auto n = utf8proc_iterate(p + offset, static_cast<utf8proc_ssize_t>(text.size() - offset), &cp);
-    if (n <= 0) return offset;
-    offset += static_cast<size_t>(n);
-  }
-  return std::nullopt;
-}
-
 void require_utf8(const std::string& text, const std::string& where) {
-  if (auto at = invalid_utf8_at(text))
+  if (auto at = utf8::find_invalid(text))
     throw Error(where + ": invalid UTF-8 at byte " + std::to_string(*at));
 }
 
