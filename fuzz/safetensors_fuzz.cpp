@@ -3,7 +3,6 @@
 // sees any overrun) or throw sembed::Error. Seeds: tests/fixtures/loader/**/*.safetensors.
 #include <cstddef>
 #include <cstdint>
-
 #include <sembed/error.hpp>
 
 #include "loader/safetensors.hpp"

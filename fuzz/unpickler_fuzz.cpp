@@ -4,7 +4,6 @@
 // AddressSanitizer sees any overrun. Seeds: tests/fixtures/loader/**/*.bin and their data.pkl.
 #include <cstddef>
 #include <cstdint>
-
 #include <sembed/error.hpp>
 
 #include "loader/torch_bin.hpp"

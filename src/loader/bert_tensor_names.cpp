@@ -1,9 +1,8 @@
 // The BertModel tensor table and the completeness check of a WeightStore against it.
 #include "loader/bert_tensor_names.hpp"
 
-#include <set>
-
 #include <sembed/error.hpp>
+#include <set>
 
 #include "loader/dtype.hpp"
 
@@ -53,7 +52,8 @@ BertTensorCheck check_bert_tensor_names(const BertConfig& config, const WeightSt
     if (e.optional) ++pooler_parts;
   }
   if (pooler_parts == 1)
-    throw Error(weights.source() + ": has only half of the pooler (pooler.dense.weight and "
+    throw Error(weights.source() +
+                ": has only half of the pooler (pooler.dense.weight and "
                 "pooler.dense.bias go together)");
   out.has_pooler = pooler_parts == 2;
   if (!out.has_pooler) out.notes.push_back("no pooler weights: pooler_output is unavailable");

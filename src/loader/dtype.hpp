@@ -14,7 +14,7 @@ namespace sembed::loader {
 enum class DType { F64, F32, F16, BF16, I64, I32, I16, I8, U8, Bool };
 
 std::optional<DType> parse_safetensors_dtype(std::string_view name);  // "F32", "BF16", ...
-std::string_view dtype_name(DType dtype);                              // the safetensors spelling
+std::string_view dtype_name(DType dtype);                             // the safetensors spelling
 size_t dtype_size(DType dtype);
 bool is_floating(DType dtype);
 

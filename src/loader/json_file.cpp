@@ -2,9 +2,8 @@
 #include "loader/json_file.hpp"
 
 #include <fstream>
-#include <sstream>
-
 #include <sembed/error.hpp>
+#include <sstream>
 
 namespace sembed::loader {
 
@@ -15,8 +14,10 @@ nlohmann::json read_json_file(const std::filesystem::path& file, size_t max_byte
   const auto size = std::filesystem::file_size(file, ec);
   if (ec) throw Error(file.string() + ": cannot read size: " + ec.message());
   if (size > max_bytes)
-    throw Error(file.string() + ": " + std::to_string(size) + " bytes is too large for a JSON "
-                "configuration file (limit " + std::to_string(max_bytes) + ")");
+    throw Error(file.string() + ": " + std::to_string(size) +
+                " bytes is too large for a JSON "
+                "configuration file (limit " +
+                std::to_string(max_bytes) + ")");
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error(file.string() + ": cannot open");
   std::string text(static_cast<size_t>(size), '\0');

@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <sembed/error.hpp>
 
 namespace sembed::loader {

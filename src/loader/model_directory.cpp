@@ -3,7 +3,6 @@
 #include "loader/model_directory.hpp"
 
 #include <algorithm>
-
 #include <sembed/error.hpp>
 
 #include "loader/json_file.hpp"
@@ -81,8 +80,7 @@ std::string module_class(const std::string& type) {
 // A module folder from modules.json, kept inside the model directory.
 fs::path module_dir(const fs::path& root, const std::string& path, const fs::path& file) {
   const fs::path p(path);
-  if (p.is_absolute())
-    throw Error(file.string() + ": module path '" + path + "' must be relative");
+  if (p.is_absolute()) throw Error(file.string() + ": module path '" + path + "' must be relative");
   for (const auto& part : p)
     if (part == "..")
       throw Error(file.string() + ": module path '" + path + "' leaves the model directory");
@@ -177,8 +175,9 @@ ModelDirectory read_model_directory(const fs::path& root) {
     if (stages.size() < 2)
       throw Error(modules_file.string() + ": no Pooling module after the Transformer");
   } else {
-    md.notes.push_back("no modules.json: a plain transformers model; using mean pooling without "
-                       "normalization, as sentence-transformers does");
+    md.notes.push_back(
+        "no modules.json: a plain transformers model; using mean pooling without "
+        "normalization, as sentence-transformers does");
   }
 
   const fs::path config_file = md.dir / "config.json";

@@ -8,16 +8,15 @@
 
 #include <filesystem>
 #include <optional>
+#include <sembed/types.hpp>
 #include <string>
 #include <vector>
-
-#include <sembed/types.hpp>
 
 namespace sembed::loader {
 
 // The BERT fields of config.json.
 struct BertConfig {
-  std::string model_type;  // "bert"
+  std::string model_type;    // "bert"
   std::string architecture;  // architectures[0] if present, e.g. "BertModel"
   int vocab_size = 0;
   int hidden_size = 0;
@@ -45,13 +44,14 @@ struct ModelDirectory {
   std::filesystem::path root;  // the directory the user gave
   BertConfig bert;
   PoolingConfig pooling;
-  bool normalize = false;     // a sentence_transformers.models.Normalize module is present
+  bool normalize = false;  // a sentence_transformers.models.Normalize module is present
   // From sentence_bert_config.json; else, as sentence-transformers does,
   // min(max_position_embeddings, tokenizer_config.json's model_max_length when present).
   int max_seq_length = 0;
   std::optional<bool> do_lower_case;  // from sentence_bert_config.json when present
   bool has_modules_json = false;
-  std::vector<std::string> notes;  // things the user should know, e.g. "no modules.json: mean pooling"
+  std::vector<std::string>
+      notes;  // things the user should know, e.g. "no modules.json: mean pooling"
 };
 
 // Throws sembed::Error naming the file and field at fault.

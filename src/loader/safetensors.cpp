@@ -5,10 +5,9 @@
 #include "loader/safetensors.hpp"
 
 #include <algorithm>
-#include <set>
-
 #include <nlohmann/json.hpp>
 #include <sembed/error.hpp>
+#include <set>
 
 namespace sembed::loader {
 
@@ -38,7 +37,8 @@ std::vector<int64_t> parse_shape(const nlohmann::json& j, const std::string& lab
     if (!d.is_number_unsigned())
       fail(label, "tensor '" + name + "': shape entries must be non-negative integers");
     const uint64_t v = d.get<uint64_t>();
-    if (v > kMaxElements) fail(label, "tensor '" + name + "': absurd dimension " + std::to_string(v));
+    if (v > kMaxElements)
+      fail(label, "tensor '" + name + "': absurd dimension " + std::to_string(v));
     shape.push_back(static_cast<int64_t>(v));
   }
   return shape;
@@ -48,7 +48,9 @@ std::vector<int64_t> parse_shape(const nlohmann::json& j, const std::string& lab
 
 std::vector<RawTensor> parse_safetensors(const uint8_t* data, size_t size,
                                          const std::string& label) {
-  if (size < 8) fail(label, "file is " + std::to_string(size) + " bytes, shorter than the 8-byte header length");
+  if (size < 8)
+    fail(label,
+         "file is " + std::to_string(size) + " bytes, shorter than the 8-byte header length");
   const uint64_t header_len = read_u64_le(data);
   if (header_len > kMaxHeaderBytes)
     fail(label, "header length " + std::to_string(header_len) + " exceeds the 100 MiB limit");
@@ -60,14 +62,14 @@ std::vector<RawTensor> parse_safetensors(const uint8_t* data, size_t size,
   const char* hend = hbegin + header_len;
   if (*hbegin != '{') fail(label, "header does not start with '{'");
 
-  // Duplicate keys are ambiguous (which tensor wins?), so refuse them; nlohmann would keep the last.
+  // Duplicate keys are ambiguous (which tensor wins?), so refuse them; nlohmann would keep the
+  // last.
   std::set<std::string> seen;
   std::string duplicate;
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(
-        hbegin, hend,
-        [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+        hbegin, hend, [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
           if (depth == 1 && event == nlohmann::json::parse_event_t::key) {
             const auto& key = parsed.get_ref<const std::string&>();
             if (!seen.insert(key).second && duplicate.empty()) duplicate = key;
@@ -101,7 +103,8 @@ std::vector<RawTensor> parse_safetensors(const uint8_t* data, size_t size,
     const auto dt = entry.find("dtype");
     const auto sh = entry.find("shape");
     const auto offs = entry.find("data_offsets");
-    if (dt == entry.end() || !dt->is_string()) fail(label, "tensor '" + name + "': missing 'dtype'");
+    if (dt == entry.end() || !dt->is_string())
+      fail(label, "tensor '" + name + "': missing 'dtype'");
     if (sh == entry.end()) fail(label, "tensor '" + name + "': missing 'shape'");
     if (offs == entry.end() || !offs->is_array() || offs->size() != 2 ||
         !(*offs)[0].is_number_unsigned() || !(*offs)[1].is_number_unsigned())
@@ -114,8 +117,7 @@ std::vector<RawTensor> parse_safetensors(const uint8_t* data, size_t size,
     t.dtype = *dtype;
     t.shape = parse_shape(*sh, label, name);
     const auto numel = checked_numel(t.shape, kMaxElements);
-    if (!numel)
-      fail(label, "tensor '" + name + "': absurd shape " + shape_string(t.shape));
+    if (!numel) fail(label, "tensor '" + name + "': absurd shape " + shape_string(t.shape));
     t.numel = *numel;
     const uint64_t begin = (*offs)[0].get<uint64_t>();
     const uint64_t end = (*offs)[1].get<uint64_t>();
@@ -141,8 +143,8 @@ std::vector<RawTensor> parse_safetensors(const uint8_t* data, size_t size,
     const auto& prev = ranges[i - 1];
     const auto& cur = ranges[i];
     if (cur.begin < prev.end)
-      fail(label, "tensors '" + out[prev.index].name + "' and '" + out[cur.index].name +
-                      "' overlap");
+      fail(label,
+           "tensors '" + out[prev.index].name + "' and '" + out[cur.index].name + "' overlap");
   }
   return out;
 }

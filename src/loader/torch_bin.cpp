@@ -4,7 +4,6 @@
 
 #include <cstring>
 #include <optional>
-
 #include <sembed/error.hpp>
 
 #include "loader/unpickler.hpp"
@@ -37,7 +36,8 @@ std::vector<RawTensor> parse_torch_bin(const uint8_t* data, size_t size, const s
   if (!has_prefix(data, size, "PK\x03\x04", 4)) {
     // torch < 1.6 wrote a bare pickle sequence (magic number first) or a tar archive.
     if (data[0] == 0x80 || (size > 262 && std::memcmp(data + 257, "ustar", 5) == 0))
-      throw Error(label + ": the legacy (pre-zip) torch.save format is unsupported; re-save it "
+      throw Error(label +
+                  ": the legacy (pre-zip) torch.save format is unsupported; re-save it "
                   "with a recent torch, or convert it to model.safetensors");
     throw Error(label + ": not a torch zip archive (nor safetensors)");
   }

@@ -7,20 +7,31 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
-#include <unordered_map>
-
 #include <sembed/error.hpp>
+#include <unordered_map>
 
 namespace sembed::loader {
 
 namespace {
 
 enum class Kind : uint8_t {
-  None, Bool, Int, Float, Str, Bytes, Tuple, List, Dict,
+  None,
+  Bool,
+  Int,
+  Float,
+  Str,
+  Bytes,
+  Tuple,
+  List,
+  Dict,
   // Allowed globals:
-  OrderedDictClass, RebuildTensorV2, RebuildParameter, StorageType,
+  OrderedDictClass,
+  RebuildTensorV2,
+  RebuildParameter,
+  StorageType,
   // Results of the allowed calls:
-  Storage, Tensor,
+  Storage,
+  Tensor,
 };
 
 struct Obj {
@@ -36,9 +47,9 @@ struct StorageTypeName {
   DType dtype;
 };
 constexpr StorageTypeName kStorageTypes[] = {
-    {"FloatStorage", DType::F32},  {"HalfStorage", DType::F16},  {"BFloat16Storage", DType::BF16},
-    {"DoubleStorage", DType::F64}, {"LongStorage", DType::I64},  {"IntStorage", DType::I32},
-    {"ShortStorage", DType::I16},  {"CharStorage", DType::I8},   {"ByteStorage", DType::U8},
+    {"FloatStorage", DType::F32},  {"HalfStorage", DType::F16}, {"BFloat16Storage", DType::BF16},
+    {"DoubleStorage", DType::F64}, {"LongStorage", DType::I64}, {"IntStorage", DType::I32},
+    {"ShortStorage", DType::I16},  {"CharStorage", DType::I8},  {"ByteStorage", DType::U8},
     {"BoolStorage", DType::Bool},
 };
 
@@ -118,7 +129,8 @@ class Machine {
   }
   void memo_get(uint64_t key) {
     auto it = memo_.find(key);
-    if (it == memo_.end()) fail("pickle refers to memo entry " + std::to_string(key) + ", never stored");
+    if (it == memo_.end())
+      fail("pickle refers to memo entry " + std::to_string(key) + ", never stored");
     push(it->second);
   }
 
@@ -162,7 +174,11 @@ std::string Machine::utf8(const uint8_t* p, uint64_t len) {
   // Python refuses ill-formed UTF-8 here too; names must be text.
   for (uint64_t k = 0; k < len;) {
     const uint8_t c = p[k];
-    const int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xe ? 2 : (c >> 3) == 0x1e ? 3 : -1;
+    const int extra = c < 0x80           ? 0
+                      : (c >> 5) == 0x6  ? 1
+                      : (c >> 4) == 0xe  ? 2
+                      : (c >> 3) == 0x1e ? 3
+                                         : -1;
     if (extra < 0 || len - k <= static_cast<uint64_t>(extra)) fail("string is not valid UTF-8");
     uint32_t cp = extra == 0 ? c : c & (0x3fu >> extra);
     for (int e = 1; e <= extra; ++e) {
@@ -281,8 +297,10 @@ PickledStateDict Machine::run() {
       case 0x80:  // PROTO
         if (*take(1) > 5) fail("pickle protocol newer than 5");
         break;
-      case 0x95: take(8); break;  // FRAME: framing is only a buffering hint
-      case '.': {                 // STOP
+      case 0x95:
+        take(8);
+        break;     // FRAME: framing is only a buffering hint
+      case '.': {  // STOP
         const uint32_t result = pop();
         const Obj& dict = obj(result);
         if (dict.kind != Kind::Dict)
@@ -292,7 +310,8 @@ PickledStateDict Machine::run() {
           const Obj& val = obj(dict.items[k + 1]);
           if (key.kind != Kind::Str) fail("a state_dict key is not a string");
           if (val.kind != Kind::Tensor)
-            fail("state_dict entry '" + key.s + "' is not a tensor (nested checkpoints such as "
+            fail("state_dict entry '" + key.s +
+                 "' is not a tensor (nested checkpoints such as "
                  "{'state_dict': ...} are not supported)");
           PickledTensor t = tensors_[static_cast<size_t>(val.i)];
           t.name = key.s;
@@ -301,16 +320,36 @@ PickledStateDict Machine::run() {
         if (pos_ != n_) fail("bytes after the end of the pickle");
         return std::move(out_);
       }
-      case '(': marks_.push_back(stack_.size()); break;  // MARK
-      case '0': pop(); break;                              // POP
-      case '1': pop_mark(); break;                         // POP_MARK
-      case '2': push(top()); break;                        // DUP
-      case 'N': push(make(Kind::None)); break;
-      case 0x88: push(make(Kind::Bool, 1)); break;  // NEWTRUE
-      case 0x89: push(make(Kind::Bool, 0)); break;  // NEWFALSE
-      case 'J': push(make(Kind::Int, static_cast<int32_t>(le(4)))); break;  // BININT
-      case 'K': push(make(Kind::Int, static_cast<int64_t>(le(1)))); break;  // BININT1
-      case 'M': push(make(Kind::Int, static_cast<int64_t>(le(2)))); break;  // BININT2
+      case '(':
+        marks_.push_back(stack_.size());
+        break;  // MARK
+      case '0':
+        pop();
+        break;  // POP
+      case '1':
+        pop_mark();
+        break;  // POP_MARK
+      case '2':
+        push(top());
+        break;  // DUP
+      case 'N':
+        push(make(Kind::None));
+        break;
+      case 0x88:
+        push(make(Kind::Bool, 1));
+        break;  // NEWTRUE
+      case 0x89:
+        push(make(Kind::Bool, 0));
+        break;  // NEWFALSE
+      case 'J':
+        push(make(Kind::Int, static_cast<int32_t>(le(4))));
+        break;  // BININT
+      case 'K':
+        push(make(Kind::Int, static_cast<int64_t>(le(1))));
+        break;  // BININT1
+      case 'M':
+        push(make(Kind::Int, static_cast<int64_t>(le(2))));
+        break;      // BININT2
       case 0x8a: {  // LONG1: little-endian two's complement of n bytes
         const uint64_t len = le(1);
         if (len > 8) fail("integer wider than 64 bits");
@@ -331,7 +370,9 @@ PickledStateDict Machine::run() {
         push(make(std::move(o)));
         break;
       }
-      case 'X': case 0x8c: case 0x8d: {  // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
+      case 'X':
+      case 0x8c:
+      case 0x8d: {  // BINUNICODE, SHORT_BINUNICODE, BINUNICODE8
         const uint64_t len = le(op == 0x8c ? 1 : op == 'X' ? 4 : 8);
         const uint8_t* p = take(len);
         Obj o;
@@ -340,21 +381,32 @@ PickledStateDict Machine::run() {
         push(make(std::move(o)));
         break;
       }
-      case 'U': case 'T': case 'C': case 'B': {  // SHORT_BINSTRING, BINSTRING, (SHORT_)BINBYTES
+      case 'U':
+      case 'T':
+      case 'C':
+      case 'B': {  // SHORT_BINSTRING, BINSTRING, (SHORT_)BINBYTES
         const uint64_t len = le(op == 'U' || op == 'C' ? 1 : 4);
         const uint8_t* p = take(len);
         Obj o;
         // Python 2 str pickles (U, T) decode to text in Python 3 with encoding='ascii'/'utf-8'.
         o.kind = (op == 'U' || op == 'T') ? Kind::Str : Kind::Bytes;
-        o.s = o.kind == Kind::Str ? utf8(p, len)
-                                  : std::string(reinterpret_cast<const char*>(p), len);
+        o.s =
+            o.kind == Kind::Str ? utf8(p, len) : std::string(reinterpret_cast<const char*>(p), len);
         push(make(std::move(o)));
         break;
       }
-      case ')': push(make(Kind::Tuple)); break;  // EMPTY_TUPLE
-      case ']': push(make(Kind::List)); break;   // EMPTY_LIST
-      case '}': push(make(Kind::Dict)); break;   // EMPTY_DICT
-      case 't': case 'l': case 'd': {            // TUPLE, LIST, DICT from the last MARK
+      case ')':
+        push(make(Kind::Tuple));
+        break;  // EMPTY_TUPLE
+      case ']':
+        push(make(Kind::List));
+        break;  // EMPTY_LIST
+      case '}':
+        push(make(Kind::Dict));
+        break;  // EMPTY_DICT
+      case 't':
+      case 'l':
+      case 'd': {  // TUPLE, LIST, DICT from the last MARK
         Obj o;
         o.kind = op == 't' ? Kind::Tuple : op == 'l' ? Kind::List : Kind::Dict;
         o.items = pop_mark();
@@ -362,7 +414,9 @@ PickledStateDict Machine::run() {
         push(make(std::move(o)));
         break;
       }
-      case 0x85: case 0x86: case 0x87: {  // TUPLE1..3
+      case 0x85:
+      case 0x86:
+      case 0x87: {  // TUPLE1..3
         Obj o;
         o.kind = Kind::Tuple;
         o.items.resize(op - 0x84);
@@ -391,12 +445,22 @@ PickledStateDict Machine::run() {
         add_items(top(), items, true);
         break;
       }
-      case 'q': memo_put(le(1)); break;                   // BINPUT
-      case 'r': memo_put(le(4)); break;                   // LONG_BINPUT
-      case 0x94: memo_put(memo_.size()); break;           // MEMOIZE
-      case 'h': memo_get(le(1)); break;                   // BINGET
-      case 'j': memo_get(le(4)); break;                   // LONG_BINGET
-      case 'c': {                                         // GLOBAL
+      case 'q':
+        memo_put(le(1));
+        break;  // BINPUT
+      case 'r':
+        memo_put(le(4));
+        break;  // LONG_BINPUT
+      case 0x94:
+        memo_put(memo_.size());
+        break;  // MEMOIZE
+      case 'h':
+        memo_get(le(1));
+        break;  // BINGET
+      case 'j':
+        memo_get(le(4));
+        break;     // LONG_BINGET
+      case 'c': {  // GLOBAL
         const std::string module = line();
         const std::string name = line();
         op_global(module, name);
@@ -410,9 +474,15 @@ PickledStateDict Machine::run() {
         op_global(obj(module).s, obj(name).s);
         break;
       }
-      case 'R': op_reduce(); break;
-      case 'b': op_build(); break;
-      case 'Q': op_persid(); break;
+      case 'R':
+        op_reduce();
+        break;
+      case 'b':
+        op_build();
+        break;
+      case 'Q':
+        op_persid();
+        break;
       default: {
         char hex[8];
         std::snprintf(hex, sizeof hex, "0x%02x", op);

@@ -6,9 +6,8 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <set>
-
 #include <sembed/error.hpp>
+#include <set>
 
 #include "loader/dtype.hpp"
 #include "loader/json_file.hpp"
@@ -85,7 +84,9 @@ class WeightStoreBuilder {
     for (auto& t : tensors) pending_.push_back({std::move(t), file->path().filename().string()});
   }
   // Names a shard index promised in this file; checked in finish().
-  void expect(const std::string& name, const std::string& file) { expected_.push_back({name, file}); }
+  void expect(const std::string& name, const std::string& file) {
+    expected_.push_back({name, file});
+  }
 
   WeightStore finish(std::string source) {
     WeightStore ws;
@@ -95,8 +96,8 @@ class WeightStoreBuilder {
     std::map<std::string, std::string> found_in;  // raw name -> file
     for (const auto& p : pending_) {
       if (!found_in.emplace(p.tensor.name, p.file).second)
-        throw Error("tensor '" + p.tensor.name + "' appears twice (in " +
-                    found_in[p.tensor.name] + " and " + p.file + ")");
+        throw Error("tensor '" + p.tensor.name + "' appears twice (in " + found_in[p.tensor.name] +
+                    " and " + p.file + ")");
     }
     for (const auto& [name, file] : expected_) {
       auto it = found_in.find(name);
@@ -244,8 +245,10 @@ WeightStore WeightStore::open(const fs::path& dir) {
     const fs::path p = dir / name;
     if (fs::exists(p, ec)) return open_file(p);
   }
-  std::string msg = dir.string() + ": no weights found (looked for model.safetensors, "
-                    "model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json)";
+  std::string msg =
+      dir.string() +
+      ": no weights found (looked for model.safetensors, "
+      "model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json)";
   for (const char* other : {"tf_model.h5", "flax_model.msgpack", "model.onnx", "onnx/model.onnx"})
     if (fs::exists(dir / other, ec))
       msg += std::string("; ") + other + " is present but not supported";

@@ -44,7 +44,8 @@ class WeightStore {
   const TensorView* find(std::string_view name) const;
   // The tensor, which must exist with exactly this shape; otherwise throws sembed::Error naming
   // the tensor, the expected and the found shape.
-  const TensorView& require(std::string_view name, const std::vector<int64_t>& expected_shape) const;
+  const TensorView& require(std::string_view name,
+                            const std::vector<int64_t>& expected_shape) const;
 
   const std::map<std::string, TensorView, std::less<>>& tensors() const { return tensors_; }
   // Non-floating tensors that were skipped (names as stored in the file).

@@ -4,9 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <set>
-
 #include <sembed/error.hpp>
+#include <set>
 
 namespace sembed::loader {
 
@@ -35,7 +34,9 @@ class Bytes {
     return static_cast<uint32_t>(d_[off]) | (static_cast<uint32_t>(d_[off + 1]) << 8) |
            (static_cast<uint32_t>(d_[off + 2]) << 16) | (static_cast<uint32_t>(d_[off + 3]) << 24);
   }
-  uint64_t u64(uint64_t off) const { return u32(off) | (static_cast<uint64_t>(u32(off + 4)) << 32); }
+  uint64_t u64(uint64_t off) const {
+    return u32(off) | (static_cast<uint64_t>(u32(off + 4)) << 32);
+  }
   const uint8_t* at(uint64_t off) const { return d_ + off; }
   size_t size() const { return n_; }
 
@@ -47,7 +48,8 @@ class Bytes {
 
 }  // namespace
 
-ZipReader::ZipReader(const uint8_t* data, size_t size, std::string label) : label_(std::move(label)) {
+ZipReader::ZipReader(const uint8_t* data, size_t size, std::string label)
+    : label_(std::move(label)) {
   const Bytes b(data, size, label_);
   auto fail = [&](const std::string& what) -> void {
     throw Error(label_ + ": broken zip archive: " + what);

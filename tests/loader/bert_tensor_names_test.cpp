@@ -1,11 +1,12 @@
 // check_bert_tensor_names: a BertModel's tensors must all be present with their config.json
 // shapes; heads are ignored, anything else unknown is refused by name.
+#include "loader/bert_tensor_names.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <sembed/error.hpp>
 
-#include "loader/bert_tensor_names.hpp"
 #include "loader/model_directory.hpp"
 #include "test_util.hpp"
 
@@ -22,13 +23,15 @@ void write_safetensors(const std::filesystem::path& file,
   for (const auto& t : tensors) {
     size_t n = 1;
     for (auto d : t.shape) n *= static_cast<size_t>(d);
-    header[t.name] = {{"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + 4 * n}}};
+    header[t.name] = {
+        {"dtype", "F32"}, {"shape", t.shape}, {"data_offsets", {offset, offset + 4 * n}}};
     offset += 4 * n;
   }
   std::string h = header.dump();
   h.append((8 - h.size() % 8) % 8, ' ');
   std::vector<uint8_t> bytes(8 + h.size() + offset, 0);
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<uint8_t>(static_cast<uint64_t>(h.size()) >> (8 * i));
+  for (int i = 0; i < 8; ++i)
+    bytes[i] = static_cast<uint8_t>(static_cast<uint64_t>(h.size()) >> (8 * i));
   std::memcpy(bytes.data() + 8, h.data(), h.size());
   testing::write_bytes(file, bytes.data(), bytes.size());
 }

@@ -45,8 +45,8 @@ TEST(CliInfo, JsonSummaryOfAFixture) {
 TEST(CliInfo, NotAModelDirectoryExitsWithAnError) {
   if (!std::filesystem::exists(SEMBED_BINARY)) GTEST_SKIP() << SEMBED_BINARY << " not built";
   sembed::loader::testing::TempDir empty;
-  const auto [out, rc] = run(std::string(SEMBED_BINARY) + " info --model " +
-                             empty.path().string() + " 2>&1");
+  const auto [out, rc] =
+      run(std::string(SEMBED_BINARY) + " info --model " + empty.path().string() + " 2>&1");
   EXPECT_EQ(rc, 1);
   EXPECT_NE(out.find("no config.json"), std::string::npos) << out;
 }

@@ -1,12 +1,12 @@
 // read_model_directory on the real config files of two hub models (shared data, no weights) and
 // on small directories written here that must be refused by name.
+#include "loader/model_directory.hpp"
+
 #include <gtest/gtest.h>
 
 #include <sembed/error.hpp>
-
 #include <sembed/sembed.hpp>
 
-#include "loader/model_directory.hpp"
 #include "test_util.hpp"
 
 namespace sembed::loader {
@@ -42,9 +42,9 @@ std::string error_of(const fs::path& dir) {
   return "";
 }
 
-#define EXPECT_ERROR_HAS(dir, text)                              \
-  do {                                                           \
-    const std::string err_ = error_of(dir);                      \
+#define EXPECT_ERROR_HAS(dir, text)                                      \
+  do {                                                                   \
+    const std::string err_ = error_of(dir);                              \
     EXPECT_NE(err_.find(text), std::string::npos) << "[" << err_ << "]"; \
   } while (0)
 
@@ -123,7 +123,8 @@ TEST(ModelDirectory, UnsupportedModulesAreNamed) {
     {"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},
     {"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},
     {"idx":2,"name":"2","path":"2_Dense","type":"sentence_transformers.models.Dense"}])");
-  EXPECT_ERROR_HAS(d.path(), "module 'sentence_transformers.models.Dense' (2_Dense) is not supported yet");
+  EXPECT_ERROR_HAS(d.path(),
+                   "module 'sentence_transformers.models.Dense' (2_Dense) is not supported yet");
   write_text(d / "modules.json", R"([
     {"idx":0,"name":"0","path":"","type":"my_package.CustomModule"}])");
   EXPECT_ERROR_HAS(d.path(), "'my_package.CustomModule'");
@@ -162,7 +163,8 @@ TEST(ModelDirectory, BrokenFilesAreNamed) {
   EXPECT_ERROR_HAS(d.path(), "config.json: invalid JSON");
   write_text(d / "config.json", R"({"model_type":"bert","hidden_size":"big"})");
   EXPECT_ERROR_HAS(d.path(), "field 'hidden_size' should be an integer, found string");
-  write_text(d / "config.json", R"({"model_type":"bert","hidden_size":10,"num_attention_heads":3})");
+  write_text(d / "config.json",
+             R"({"model_type":"bert","hidden_size":10,"num_attention_heads":3})");
   EXPECT_ERROR_HAS(d.path(), "not a multiple of num_attention_heads");
   write_text(d / "config.json", R"({"model_type":"bert","num_hidden_layers":1e12})");
   EXPECT_ERROR_HAS(d.path(), "num_hidden_layers");

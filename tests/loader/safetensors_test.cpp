@@ -1,13 +1,14 @@
 // safetensors: the committed fixtures load to the bytes torch wrote (f32 in place, f16/bf16
 // converted exactly as torch's .float()), shards combine, and hostile headers are refused with
 // a clear error and no read outside the buffer.
+#include "loader/safetensors.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <sembed/error.hpp>
 
-#include "loader/safetensors.hpp"
 #include "loader/weight_store.hpp"
 #include "test_util.hpp"
 
@@ -153,12 +154,15 @@ TEST(Safetensors, HostileHeaders) {
        make_file(R"({"a":{"dtype":"F128","shape":[1],"data_offsets":[0,16]}})", data16),
        "unsupported dtype 'F128'"},
       {"invalid JSON", make_file(R"({"a":{"dtype":"F32",)", data16), "not valid JSON"},
-      {"non-UTF-8", make_file("{\"\xff\xfe\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", data16),
+      {"non-UTF-8",
+       make_file("{\"\xff\xfe\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}",
+                 data16),
        "not valid JSON"},
       {"not an object", make_file("[1, 2]", data16), "does not start with '{'"},
-      {"duplicate key", make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
-                                  R"("a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
-                                  data16),
+      {"duplicate key",
+       make_file(R"({"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},)"
+                 R"("a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}})",
+                 data16),
        "appears twice"},
       {"bad metadata", make_file(R"({"__metadata__":{"x":1}})", {}), "not a string"},
       {"missing offsets", make_file(R"({"a":{"dtype":"F32","shape":[1]}})", data16),

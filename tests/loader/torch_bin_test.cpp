@@ -1,6 +1,8 @@
 // pytorch_model.bin: the committed torch.save fixtures load to the same bytes as the safetensors
 // ones (prefix stripped, views gathered, f16/bf16 converted like torch), and hostile archives
 // and pickles are refused with a clear error and no read outside the file.
+#include "loader/torch_bin.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -8,7 +10,6 @@
 
 #include "loader/bert_tensor_names.hpp"
 #include "loader/model_directory.hpp"
-#include "loader/torch_bin.hpp"
 #include "loader/unpickler.hpp"
 #include "loader/weight_store.hpp"
 #include "loader/zip_reader.hpp"
@@ -72,7 +73,8 @@ TEST(TorchBin, SameBytesAsSafetensors) {
 TEST(TorchBin, HalfAndBfloat16StoragesConvertLikeTorch) {
   const auto bin = WeightStore::open(fixture("tiny-bin-f16"));
   EXPECT_EQ(bin.source_dtype(), "BF16+F16+F32");
-  expect_same_tensors(bin, WeightStore::open_file(fixture("tiny-bin-f16/expected_f32.safetensors")));
+  expect_same_tensors(bin,
+                      WeightStore::open_file(fixture("tiny-bin-f16/expected_f32.safetensors")));
 }
 
 TEST(TorchBin, ShardsCombine) {
@@ -98,7 +100,8 @@ TEST(TorchBin, CompressedAndLegacyAreRefused) {
     WeightStore::open_file(fixture("hostile/compressed.bin"));
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("is compressed (method 8)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("is compressed (method 8)"), std::string::npos)
+        << e.what();
   }
   try {
     WeightStore::open_file(fixture("hostile/legacy.bin"));
@@ -149,8 +152,8 @@ TEST(TorchBin, BrokenCentralDirectory) {
   count[eocd + 11] = 0x00;
   EXPECT_NE(bin_error(count).find("broken zip archive"), std::string::npos) << bin_error(count);
   auto sig = bytes;
-  const uint32_t cd = sig[eocd + 16] | (sig[eocd + 17] << 8) | (sig[eocd + 18] << 16) |
-                      (sig[eocd + 19] << 24);
+  const uint32_t cd =
+      sig[eocd + 16] | (sig[eocd + 17] << 8) | (sig[eocd + 18] << 16) | (sig[eocd + 19] << 24);
   sig[cd] = 'X';
   EXPECT_NE(bin_error(sig).find("central directory record signature"), std::string::npos);
   // torch always writes a zip64 end record too: saturated 32-bit fields must lead to it.
@@ -178,24 +181,35 @@ TEST(TorchBin, NotAZipAtAll) {
 TEST(Unpickler, RefusesWhatAStateDictDoesNotNeed) {
   using namespace std::string_literals;  // pickles hold NUL bytes
   // PROTO 2, GLOBAL builtins eval
-  EXPECT_NE(pickle_error("\x80\x02" "cbuiltins\neval\n"s).find("forbidden global 'builtins.eval'"),
+  EXPECT_NE(pickle_error("\x80\x02"
+                         "cbuiltins\neval\n"s)
+                .find("forbidden global 'builtins.eval'"),
             std::string::npos);
   // A control character in a global name is not echoed raw.
-  EXPECT_NE(pickle_error("\x80\x02" "cos\x1b[2J\nsystem\n"s).find("forbidden global 'os?[2J.system'"),
+  EXPECT_NE(pickle_error("\x80\x02"
+                         "cos\x1b[2J\nsystem\n"s)
+                .find("forbidden global 'os?[2J.system'"),
             std::string::npos);
   EXPECT_NE(pickle_error("\x80\x02i"s).find("unsupported pickle opcode 0x69"), std::string::npos);
   EXPECT_NE(pickle_error("\x80\x02h\x05"s).find("memo entry 5"), std::string::npos);
-  EXPECT_NE(pickle_error("\x80\x02" "0"s).find("stack underflow"), std::string::npos);
+  EXPECT_NE(pickle_error("\x80\x02"
+                         "0"s)
+                .find("stack underflow"),
+            std::string::npos);
   EXPECT_NE(pickle_error("\x80\x02X\xff\xff\xff\x7f"s).find("truncated"), std::string::npos);
   EXPECT_NE(pickle_error(std::string("\x80\x02X\x02\x00\x00\x00\xc3\x28", 9)).find("UTF-8"),
             std::string::npos);
   EXPECT_EQ(pickle_error("\x80\x02}."s), "");  // an empty dict is an empty state_dict
   EXPECT_NE(pickle_error("\x80\x02]."s), "");  // a list is not
   // A list appended to itself: no leak, no recursion, just "not a state_dict".
-  EXPECT_NE(pickle_error("\x80\x02]q\x00h\x00" "a."s).find("not a state_dict"), std::string::npos);
-  // LONG1 wider than 64 bits.
-  EXPECT_NE(pickle_error(std::string("\x80\x02\x8a\x09", 4) + std::string(9, '\x01')).find("64 bits"),
+  EXPECT_NE(pickle_error("\x80\x02]q\x00h\x00"
+                         "a."s)
+                .find("not a state_dict"),
             std::string::npos);
+  // LONG1 wider than 64 bits.
+  EXPECT_NE(
+      pickle_error(std::string("\x80\x02\x8a\x09", 4) + std::string(9, '\x01')).find("64 bits"),
+      std::string::npos);
 }
 
 }  // namespace

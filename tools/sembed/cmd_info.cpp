@@ -4,10 +4,9 @@
 // build the encoder or the tokenizer, so it works as a quick check of a downloaded directory.
 #include <chrono>
 #include <cstdio>
-#include <string>
-
 #include <nlohmann/json.hpp>
 #include <sembed/sembed.hpp>
+#include <string>
 
 #include "loader/bert_tensor_names.hpp"
 #include "loader/model_directory.hpp"
@@ -22,8 +21,8 @@ struct InfoCommand {
   bool json = false;
 
   void run() const {
-    const auto dir = resolve_model_dir(model_dir.empty() ? std::nullopt
-                                                         : std::optional<std::filesystem::path>(model_dir));
+    const auto dir = resolve_model_dir(
+        model_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(model_dir));
     const auto start = std::chrono::steady_clock::now();
     const auto md = loader::read_model_directory(dir);
     const auto weights = loader::WeightStore::open(md.dir);
