@@ -26,6 +26,10 @@ using tag = dnnl::memory::format_tag;
 // AVX-512 brgemm kernel does not depend on M (checked per M below: a primitive that cannot take
 // the prepacked layout falls back to a slower implementation, never to wrong results).
 constexpr int64_t kLayoutProbeRows = 128;
+// Row block for kernels whose per-row rounding depends on the row count (see fixed_rows). The
+// gemm kernels treat the last rows of a call with a tail kernel that rounds differently when the
+// count is not a multiple of their row unroll (6, 8, 16 or 24 by ISA); 48 is a multiple of all.
+constexpr int64_t kFallbackBlockRows = 48;
 
 // oneDNN scratch space, one per calling thread, grown as needed and kept across calls.
 tensor::AlignedBuffer& thread_scratch() {
@@ -39,6 +43,10 @@ struct Linear::Impl {
   int64_t n = 0;  // out_features
   int64_t k = 0;  // in_features
   Epilogue epilogue = Epilogue::None;
+  // 0: call oneDNN with the real row count (its kernel gives bit-identical rows for any count).
+  // Otherwise always call it with exactly this many rows, padding the last block: for kernels
+  // whose rounding depends on the row count (oneDNN's gemm, chosen below AVX-512).
+  int64_t fixed_rows = 0;
   dnnl::memory::desc weights_desc;  // the prepacked layout
   dnnl::memory weights;             // [k, n] logical, prepacked
   dnnl::memory bias;                // [1, n]
@@ -81,6 +89,9 @@ struct Linear::Impl {
                                         engine());
   }
 
+  // One oneDNN call on exactly `rows` rows; the caller has set the thread count.
+  void run(const float* x, int64_t rows, float* y, int threads) const;
+
   // The caller has set the thread count (ScopedThreadCount): oneDNN sizes its work split from it.
   std::shared_ptr<const Entry> get(int64_t m, int threads) const {
     const uint64_t key = (static_cast<uint64_t>(m) << 10) | static_cast<uint64_t>(threads & 1023);
@@ -119,6 +130,13 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
   dnnl::memory src(dnnl::memory::desc({d.k, d.n}, dt::f32, {1, d.k}), engine(),
                    const_cast<float*>(weight));
   dnnl::reorder(src, d.weights).execute(stream(), src, d.weights);
+  // oneDNN's AVX-512 "brgemm" kernel was measured to give every row the same bits whatever the
+  // row and thread counts (tests/ops/linear_test.cpp checks it); other kernels are run on fixed
+  // row blocks instead.
+  auto is_brgemm = [&](int64_t m) {
+    return std::string(d.make_pd(m, d.weights_desc).impl_info_str()).rfind("brg", 0) == 0;
+  };
+  d.fixed_rows = is_brgemm(1) && is_brgemm(kLayoutProbeRows) ? 0 : kFallbackBlockRows;
   d.bias = dnnl::memory(dnnl::memory::desc({1, d.n}, dt::f32, tag::ab), engine());
   auto* b = static_cast<float*>(d.bias.get_data_handle());
   if (bias)
@@ -168,10 +186,8 @@ MemorySlot& thread_slot(uint64_t id, const dnnl::memory::desc& src, const dnnl::
 
 }  // namespace
 
-void Linear::forward(const float* x, int64_t rows, float* y, int threads) const {
-  if (rows <= 0) return;
-  const Impl& d = *impl_;
-  ScopedThreadCount scoped(threads);
+void Linear::Impl::run(const float* x, int64_t rows, float* y, int threads) const {
+  const Impl& d = *this;
   auto entry = d.get(rows, threads);
   const int64_t scratch_bytes = std::max<int64_t>(1, static_cast<int64_t>(entry->scratch_bytes));
   MemorySlot& slot = thread_slot(entry->id, dnnl::memory::desc({rows, d.k}, dt::f32, {d.k, 1}),
@@ -192,6 +208,33 @@ void Linear::forward(const float* x, int64_t rows, float* y, int threads) const 
   if (status != dnnl_success)
     throw Error("oneDNN matmul failed with status " + std::to_string(status));
   stream().wait();
+}
+
+void Linear::forward(const float* x, int64_t rows, float* y, int threads) const {
+  if (rows <= 0) return;
+  const Impl& d = *impl_;
+  ScopedThreadCount scoped(threads);
+  if (d.fixed_rows == 0) {
+    d.run(x, rows, y, threads);
+    return;
+  }
+  const int64_t block = d.fixed_rows;
+  int64_t r = 0;
+  for (; r + block <= rows; r += block) d.run(x + r * d.k, block, y + r * d.n, threads);
+  if (r == rows) return;
+  // The last partial block goes through padded copies: zero input rows, and for Accumulate the
+  // residual rows, so the kernel still sees exactly `block` rows.
+  thread_local tensor::AlignedBuffer xpad, ypad;
+  const int64_t left = rows - r;
+  float* xp = xpad.reserve(static_cast<size_t>(block * d.k));
+  float* yp = ypad.reserve(static_cast<size_t>(block * d.n));
+  std::memcpy(xp, x + r * d.k, sizeof(float) * static_cast<size_t>(left * d.k));
+  std::memset(xp + left * d.k, 0, sizeof(float) * static_cast<size_t>((block - left) * d.k));
+  std::memset(yp, 0, sizeof(float) * static_cast<size_t>(block * d.n));
+  if (d.epilogue == Epilogue::Accumulate)
+    std::memcpy(yp, y + r * d.n, sizeof(float) * static_cast<size_t>(left * d.n));
+  d.run(xp, block, yp, threads);
+  std::memcpy(y + r * d.n, yp, sizeof(float) * static_cast<size_t>(left * d.n));
 }
 
 }  // namespace sembed::ops::cpu

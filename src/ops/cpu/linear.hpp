@@ -11,8 +11,12 @@
 //
 // Batch invariance: a primitive is created per row count M (and thread count) with the weight
 // layout pinned to the prepacked one. Measured on oneDNN 2.6 (brgemm AVX-512 kernel): every row's
-// result is bit-identical for any M, so a sentence's numbers never depend on what it is batched
-// with. oneDNN's runtime-M ("any M") kernel is not: it rounds differently per M, so it is avoided.
+// result is bit-identical for any M and any thread count, so a sentence's numbers never depend on
+// what it is batched with. oneDNN's runtime-M ("any M") kernel is not: it rounds differently per
+// M, so it is avoided. Below AVX-512 oneDNN picks its gemm kernel, which also rounds per M: there
+// every call is made on fixed blocks of 48 rows (the last one zero-padded), which restores
+// bit-identical rows at the cost of the padding rows' FLOPs (checked with ONEDNN_MAX_CPU_ISA=AVX2,
+// AVX and SSE41: the tests pass bit for bit).
 //
 // Thread safety: const methods may run concurrently; primitives are cached under a lock and
 // oneDNN scratch space is per calling thread (user-managed scratchpad).
