@@ -297,9 +297,9 @@ PickledStateDict Machine::run() {
       case 0x80:  // PROTO
         if (*take(1) > 5) fail("pickle protocol newer than 5");
         break;
-      case 0x95:
+      case 0x95:  // FRAME: framing is only a buffering hint
         take(8);
-        break;     // FRAME: framing is only a buffering hint
+        break;
       case '.': {  // STOP
         const uint32_t result = pop();
         const Obj& dict = obj(result);
@@ -320,36 +320,36 @@ PickledStateDict Machine::run() {
         if (pos_ != n_) fail("bytes after the end of the pickle");
         return std::move(out_);
       }
-      case '(':
+      case '(':  // MARK
         marks_.push_back(stack_.size());
-        break;  // MARK
-      case '0':
+        break;
+      case '0':  // POP
         pop();
-        break;  // POP
-      case '1':
+        break;
+      case '1':  // POP_MARK
         pop_mark();
-        break;  // POP_MARK
-      case '2':
+        break;
+      case '2':  // DUP
         push(top());
-        break;  // DUP
+        break;
       case 'N':
         push(make(Kind::None));
         break;
-      case 0x88:
+      case 0x88:  // NEWTRUE
         push(make(Kind::Bool, 1));
-        break;  // NEWTRUE
-      case 0x89:
+        break;
+      case 0x89:  // NEWFALSE
         push(make(Kind::Bool, 0));
-        break;  // NEWFALSE
-      case 'J':
+        break;
+      case 'J':  // BININT
         push(make(Kind::Int, static_cast<int32_t>(le(4))));
-        break;  // BININT
-      case 'K':
+        break;
+      case 'K':  // BININT1
         push(make(Kind::Int, static_cast<int64_t>(le(1))));
-        break;  // BININT1
-      case 'M':
+        break;
+      case 'M':  // BININT2
         push(make(Kind::Int, static_cast<int64_t>(le(2))));
-        break;      // BININT2
+        break;
       case 0x8a: {  // LONG1: little-endian two's complement of n bytes
         const uint64_t len = le(1);
         if (len > 8) fail("integer wider than 64 bits");
@@ -395,15 +395,15 @@ PickledStateDict Machine::run() {
         push(make(std::move(o)));
         break;
       }
-      case ')':
+      case ')':  // EMPTY_TUPLE
         push(make(Kind::Tuple));
-        break;  // EMPTY_TUPLE
-      case ']':
+        break;
+      case ']':  // EMPTY_LIST
         push(make(Kind::List));
-        break;  // EMPTY_LIST
-      case '}':
+        break;
+      case '}':  // EMPTY_DICT
         push(make(Kind::Dict));
-        break;  // EMPTY_DICT
+        break;
       case 't':
       case 'l':
       case 'd': {  // TUPLE, LIST, DICT from the last MARK
@@ -445,21 +445,21 @@ PickledStateDict Machine::run() {
         add_items(top(), items, true);
         break;
       }
-      case 'q':
+      case 'q':  // BINPUT
         memo_put(le(1));
-        break;  // BINPUT
-      case 'r':
+        break;
+      case 'r':  // LONG_BINPUT
         memo_put(le(4));
-        break;  // LONG_BINPUT
-      case 0x94:
+        break;
+      case 0x94:  // MEMOIZE
         memo_put(memo_.size());
-        break;  // MEMOIZE
-      case 'h':
+        break;
+      case 'h':  // BINGET
         memo_get(le(1));
-        break;  // BINGET
-      case 'j':
+        break;
+      case 'j':  // LONG_BINGET
         memo_get(le(4));
-        break;     // LONG_BINGET
+        break;
       case 'c': {  // GLOBAL
         const std::string module = line();
         const std::string name = line();
