@@ -533,7 +533,7 @@ def group_table(g: dict, corpus_sets: list[str]) -> list[str]:
             row += [fmt(r["sentences_per_s"].get(s)), fmt(r["tokens_per_s"].get(s))]
         row += [fmt(r["latency_p50_ms"], ".2f"), fmt(r["latency_p99_ms"], ".2f"),
                 fmt(r.get("peak_rss_mb")),
-                " / ".join(fmt(v, ".6f") for v in r["min_cosine_vs_torch"].values()) or "–"]
+                " / ".join(fmt(v, ".7f") for v in r["min_cosine_vs_torch"].values()) or "–"]
         sp = r.get("sembed_speedup", {})
         row += [fmt(sp.get(f"throughput_{s}"), ".2f") for s in corpus_sets]
         row += [fmt(sp.get("latency_p50"), ".2f"), fmt(sp.get("memory"), ".2f")]
