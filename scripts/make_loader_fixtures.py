@@ -14,7 +14,8 @@ A tiny random-weight BERT (hidden 8, 2 layers) with its configs, saved several w
   tiny-bin-sharded/     pytorch_model.bin.index.json + two .bin shards
   hostile/              torch-like files that must be refused: a pickle calling os.system (protocol 2
                         GLOBAL, and protocol 4 STACK_GLOBAL), a deflate-compressed zip,
-                        the legacy (non-zip) torch format
+                        the legacy (non-zip) torch format; and small_valid.bin, a one-tensor
+                        torch.save file that the C++ tests truncate and corrupt
 Truncations and corruptions of these are made inside the C++ tests, where they are precise.
 """
 import json
