@@ -4,7 +4,10 @@
 
 sentence-transformers' backend="onnx" needs optimum-onnx, which does not install beside
 transformers 5 (see README), so this peer does what that backend does, in the same order:
-the model's own Hugging Face tokenizer, inputs sorted by length (longest first, as
+the model's own Hugging Face tokenizer (its tokenizer.json through `tokenizers`, with the
+model's max_seq_length truncation and pad-to-longest; transformers' AutoTokenizer only where
+there is no tokenizer.json: it imports torch, which a lean ONNX Runtime deployment would not
+carry), inputs sorted by length (longest first, as
 SentenceTransformer.encode), batches padded to their longest text, one InferenceSession.run per
 batch, then the model's pooling (mean over the attention mask) and its Normalize module.
 The session has default options (all graph optimisations, which fuse attention, LayerNorm and
@@ -21,7 +24,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 import onnxruntime as ort  # noqa: E402
-from transformers import AutoTokenizer  # noqa: E402
 
 import protocol  # noqa: E402
 
@@ -40,11 +42,34 @@ def model_pipeline(model_dir: str) -> tuple[int, bool]:
     return max_len, normalize
 
 
+def make_tokenizer(model_dir: str, max_len: int):
+    """texts -> {input_ids, attention_mask, token_type_ids} int64 arrays, padded to the longest."""
+    path = os.path.join(model_dir, "tokenizer.json")
+    if not os.path.exists(path):
+        from transformers import AutoTokenizer
+        tok = AutoTokenizer.from_pretrained(model_dir)
+        return lambda texts: dict(tok(texts, padding=True, truncation=True, max_length=max_len,
+                                      return_tensors="np"))
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(path)
+    tok.enable_truncation(max_length=max_len)  # the file's own truncation block is not ST's
+    pad_id = tok.token_to_id("[PAD]") or 0
+    tok.enable_padding(pad_id=pad_id, pad_token="[PAD]")
+
+    def tokenize(texts):
+        encs = tok.encode_batch(texts)
+        return {"input_ids": np.array([e.ids for e in encs], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encs], dtype=np.int64),
+                "token_type_ids": np.array([e.type_ids for e in encs], dtype=np.int64)}
+
+    return tokenize
+
+
 def main() -> None:
     model_dir, onnx_file, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
     batch = int(sys.argv[4]) if len(sys.argv) > 4 else 32
     max_len, normalize = model_pipeline(model_dir)
-    tok = AutoTokenizer.from_pretrained(model_dir)
+    tokenize = make_tokenizer(model_dir, max_len)
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
@@ -56,8 +81,7 @@ def main() -> None:
         out = None
         for start in range(0, len(order), batch):
             idx = order[start:start + batch]
-            enc = tok([texts[i] for i in idx], padding=True, truncation=True, max_length=max_len,
-                      return_tensors="np")
+            enc = tokenize([texts[i] for i in idx])
             feed = {k: v.astype(np.int64) for k, v in enc.items() if k in input_names}
             if "token_type_ids" in input_names and "token_type_ids" not in feed:
                 feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
