@@ -23,6 +23,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -73,7 +74,16 @@ class Peer:
         self.ready = self._read()
         self.start_seconds = time.perf_counter() - t0
 
-    def _read(self) -> dict:
+    def _read(self, timeout: float = 900.0) -> dict:
+        # A hung engine must not hang the run: kill it after `timeout`; the EOF reports it.
+        watchdog = threading.Timer(timeout, self.proc.kill)
+        watchdog.start()
+        try:
+            return self._read_line()
+        finally:
+            watchdog.cancel()
+
+    def _read_line(self) -> dict:
         while True:
             line = self.proc.stdout.readline()
             if not line:
