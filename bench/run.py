@@ -484,7 +484,9 @@ def run_encoder_bench(binary: str, model_dir: str, quick: bool, nice: int = 0) -
             "encoder_gflops": gflops(e["GFLOP/s"]), "onednn_gflops": gflops(peak["GFLOP/s"]),
             "fraction_of_peak": gflops(e["GFLOP/s"]) / gflops(peak["GFLOP/s"]),
             "flops_per_token": flops_per_token.get(shape)})
-    res: dict = {"command": " ".join(cmd), "entries": entries, "groups": []}
+    res: dict = {"command": " ".join(cmd), "entries": entries, "groups": [],
+                 "matmul_flops_per_token": 2 * cfg["num_hidden_layers"] * sum(
+                     flops_per_token.values())}
     for (threads, rows), shapes in sorted(groups.items(), key=lambda kv: (kv[0][0], -len(kv[0][1]))):
         g = {"threads": threads, "rows": rows, "shapes": shapes}
         w = [x for x in shapes if x["flops_per_token"]]
@@ -586,6 +588,27 @@ def targets(groups: list[dict], encoder: dict | None) -> list[dict]:
             out.append({"target": f"(info) whole forward matmul FLOPs ÷ wall time vs that peak "
                         f"({best['name']})", "value": best["fraction_of_peak"], "goal": "– %",
                         "met": None})
+        # How close end to end is to the hardware: the encoder's matmul FLOPs per token at the
+        # plain oneDNN rate give a ceiling in tokens/s no fp32 engine using these kernels passes.
+        sem = g["peers"].get("sembed", {}) if g else {}
+        tps = (sem.get("tokens_per_s") or {}).get("short")
+        if tps and encoder.get("matmul_flops_per_token"):
+            ceiling = h["onednn_gflops"] * 1e9 / encoder["matmul_flops_per_token"]
+            out.append({"target": f"(info) sembed short-set tokens/s ÷ ceiling at the oneDNN peak "
+                        f"({ceiling:.0f} tokens/s = {h['onednn_gflops']:.0f} GFLOP/s ÷ "
+                        f"{encoder['matmul_flops_per_token'] / 1e6:.1f} MFLOP/token)",
+                        "value": tps / ceiling, "goal": "– %", "met": None})
+            ort = (g["peers"].get("ort", {}).get("tokens_per_s") or {}).get("short")
+            if ort:
+                out.append({"target": "(info) largest possible sembed ÷ ONNX Runtime fp32 on the "
+                            "short set at that ceiling", "value": ceiling / ort, "goal": "–×",
+                            "met": None})
+        for f in fw:
+            if tps and f.get("tokens_per_s") and f["name"].endswith("/32"):
+                out.append({"target": f"(info) sembed end to end ÷ encoder forward alone "
+                            f"({f['name']}, tokens/s; the rest is tokenization, batching, "
+                            "pooling)", "value": tps / f["tokens_per_s"], "goal": "– %",
+                            "met": None})
     return out
 
 
