@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "engine/model_impl.hpp"
+#include "loader/bert_tensor_names.hpp"
 
 namespace sembed {
 
@@ -13,8 +14,11 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
   const auto start = std::chrono::steady_clock::now();
   if (options.threads < 0) throw Error("threads must be >= 0 (0 = physical cores)");
   auto directory = loader::read_model_directory(dir);
-  auto weights = loader::WeightStore::open(dir);
-  auto tok = tokenizer::Tokenizer::from_model_dir(dir);
+  // directory.dir holds the Transformer module's files; it differs from dir for old layouts
+  // that keep them in a sub-folder such as 0_BERT/.
+  auto weights = loader::WeightStore::open(directory.dir);
+  const auto tensor_check = loader::check_bert_tensor_names(directory.bert, weights);
+  auto tok = tokenizer::Tokenizer::from_model_dir(directory.dir);
   model::BertEncoder encoder(directory.bert, weights);
   auto impl = std::make_unique<Impl>(std::move(directory), std::move(weights), std::move(tok),
                                      std::move(encoder));
@@ -36,6 +40,7 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
   info.weight_dtype = impl->weights.source_dtype();
   info.parameter_count = impl->encoder.parameter_count();
   info.notes = impl->directory.notes;
+  info.notes.insert(info.notes.end(), tensor_check.notes.begin(), tensor_check.notes.end());
   info.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return std::make_shared<Model>(std::move(impl));
