@@ -4,6 +4,7 @@
 // and run with SEMBED_BERT_BASE_RANDOM_DIR=DIR; skipped otherwise.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "reference_fixture.hpp"
@@ -29,6 +30,22 @@ TEST(BertBaseRandom, MatchesTransformersTo1e4) {
     EXPECT_LT(d.hidden, 1e-4);
     EXPECT_LT(d.pooler, 1e-4);
     EXPECT_LT(d.mean, 1e-4);
+  }
+  // Batch invariance at full size: each sentence alone equals its rows in the packed batch.
+  const size_t H = static_cast<size_t>(encoder.hidden_size());
+  for (int threads : {1, 2}) {
+    PackedBatch all = test::pack(ref, test::all_sequences(ref));
+    EncoderOutput packed;
+    encoder.forward(all, packed, true, threads);
+    for (size_t s = 0; s < ref.ids.size(); ++s) {
+      EncoderOutput alone;
+      encoder.forward(test::pack(ref, {s}), alone, true, threads);
+      const float* rows = packed.last_hidden_state.data() + all.seq_offsets[s] * H;
+      EXPECT_TRUE(std::equal(alone.last_hidden_state.begin(), alone.last_hidden_state.end(), rows))
+          << "sentence " << s << " threads " << threads;
+      EXPECT_TRUE(std::equal(alone.pooler_output.begin(), alone.pooler_output.end(),
+                             packed.pooler_output.begin() + s * H));
+    }
   }
 }
 
