@@ -15,11 +15,10 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <sembed/sembed.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <sembed/sembed.hpp>
 
 namespace {
 
@@ -35,10 +34,18 @@ std::string json_escape(const std::string& s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buf[8];
@@ -104,10 +111,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) return usage();
-    if (a == "--model") model_dir = argv[++i];
-    else if (a == "--threads") threads = std::atoi(argv[++i]);
-    else if (a == "--batch") batch = static_cast<size_t>(std::atol(argv[++i]));
-    else return usage();
+    if (a == "--model")
+      model_dir = argv[++i];
+    else if (a == "--threads")
+      threads = std::atoi(argv[++i]);
+    else if (a == "--batch")
+      batch = static_cast<size_t>(std::atol(argv[++i]));
+    else
+      return usage();
   }
   if (model_dir.empty()) return usage();
 
@@ -145,7 +156,8 @@ int main(int argc, char** argv) {
       } else if (cmd == "embed") {
         sembed::Matrix m = model->encode(sets.at(name), opts);
         write_npy(arg, m);
-        reply("{\"rows\": " + std::to_string(m.rows) + ", \"dim\": " + std::to_string(m.cols) + "}");
+        reply("{\"rows\": " + std::to_string(m.rows) + ", \"dim\": " + std::to_string(m.cols) +
+              "}");
       } else if (cmd == "corpus") {
         const auto& texts = sets.at(name);
         auto t0 = Clock::now();
