@@ -41,7 +41,8 @@ std::vector<double> naive_attention(const std::vector<float>& qkv, const std::ve
 }
 
 TEST(Attention, MatchesNaiveOnPackedSequences) {
-  for (auto [H, heads] : {std::pair<size_t, size_t>{32, 4}, {384, 12}, {96, 3}, {40, 2}}) {
+  for (auto [H, heads] :
+       {std::pair<size_t, size_t>{32, 4}, {384, 12}, {96, 3}, {40, 2}, {256, 2}, {64, 4}}) {
     std::vector<size_t> off = {0, 1, 3, 20, 20, 53, 60};  // includes an empty sequence
     const size_t T = off.back();
     auto qkv = test::random_vector(T * 3 * H, unsigned(H), 1.f);

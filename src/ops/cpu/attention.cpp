@@ -1,6 +1,7 @@
 // See attention.hpp. Per (sequence, head), with L keys padded to Lp (a multiple of 16):
 //   1. Kᵀ is copied into a contiguous [d, Lp] tile (zero in the padding columns), so scores are
-//      computed 16 keys at a time with unit-stride loads and 4×16 accumulators kept in registers;
+//      computed 16 keys at a time with unit-stride loads, for 4 query rows at once, with the
+//      accumulators kept in registers;
 //   2. padded scores are set to a huge negative value, so softmax runs on whole 16-lane vectors
 //      and the padding gets probability exactly 0;
 //   3. P·V is accumulated over keys, vectorised over the head dimension, then scaled by 1/sum.
@@ -21,44 +22,64 @@ namespace {
 using simd::kWidth;
 using simd::v16;
 
-// scores[j] = sum_c q[c] * kt[c * lp + j] for j in [j0, j0 + 16 * V): V vectors of keys,
-// accumulated over c in registers.
+// Query rows are processed kRows at a time: the Kᵀ and V loads are shared between the rows and
+// the rows' accumulators form independent dependency chains (one row alone would wait on FMA
+// latency). Each row's own arithmetic (order of the sums over c and over j) is the same as if it
+// were computed alone; a block past the last row repeats the last row and drops its results.
+constexpr size_t kRows = 4;
+
+// scores[r][j] = sum_c q_r[c] * kt[c * lp + j] for the kRows rows and j in [j0, j0 + 16 * V).
 template <size_t V>
-inline void score_block(const float* q, const float* kt, size_t lp, size_t d, size_t j0,
+inline void score_block(const float* const* q, const float* kt, size_t lp, size_t d, size_t j0,
                         float* scores) {
-  v16 acc[V] = {};
+  v16 acc[kRows][V] = {};
   for (size_t c = 0; c < d; ++c) {
-    const v16 qc = simd::splat(q[c]);
     const float* row = kt + c * lp + j0;
-    for (size_t v = 0; v < V; ++v) acc[v] += qc * simd::load(row + v * kWidth);
+    v16 kv[V];
+    for (size_t v = 0; v < V; ++v) kv[v] = simd::load(row + v * kWidth);
+    for (size_t r = 0; r < kRows; ++r) {
+      const v16 qc = simd::splat(q[r][c]);
+      for (size_t v = 0; v < V; ++v) acc[r][v] += qc * kv[v];
+    }
   }
-  for (size_t v = 0; v < V; ++v) simd::store(scores + j0 + v * kWidth, acc[v]);
+  for (size_t r = 0; r < kRows; ++r)
+    for (size_t v = 0; v < V; ++v) simd::store(scores + r * lp + j0 + v * kWidth, acc[r][v]);
 }
 
-// out[0:16*NV] = (sum_j p[j] * v_j[0:16*NV]) * inv, for head sizes that are whole vectors.
+// out_r[0:16*NV] = (sum_j p_r[j] * v_j[0:16*NV]) * inv_r for the first `rows` rows, for head
+// sizes that are whole vectors.
 template <size_t NV>
-inline void weighted_sum(const float* p, const float* v, size_t stride, size_t len, float inv,
-                         float* out) {
-  v16 acc[NV] = {};
+inline void weighted_sum(const float* p, size_t lp, const float* v, size_t stride, size_t len,
+                         const float* inv, float* const* out, size_t rows) {
+  v16 acc[kRows][NV] = {};
   for (size_t j = 0; j < len; ++j) {
-    const v16 pj = simd::splat(p[j]);
     const float* vj = v + j * stride;
-    for (size_t k = 0; k < NV; ++k) acc[k] += pj * simd::load(vj + k * kWidth);
+    v16 vv[NV];
+    for (size_t k = 0; k < NV; ++k) vv[k] = simd::load(vj + k * kWidth);
+    for (size_t r = 0; r < kRows; ++r) {
+      const v16 pj = simd::splat(p[r * lp + j]);
+      for (size_t k = 0; k < NV; ++k) acc[r][k] += pj * vv[k];
+    }
   }
-  const v16 iv = simd::splat(inv);
-  for (size_t k = 0; k < NV; ++k) simd::store(out + k * kWidth, acc[k] * iv);
+  for (size_t r = 0; r < rows; ++r) {
+    const v16 iv = simd::splat(inv[r]);
+    for (size_t k = 0; k < NV; ++k) simd::store(out[r] + k * kWidth, acc[r][k] * iv);
+  }
 }
 
-// Any head size: scalar accumulation into acc[d].
-inline void weighted_sum_any(const float* p, const float* v, size_t stride, size_t len, size_t d,
-                             float inv, float* acc, float* out) {
-  for (size_t c = 0; c < d; ++c) acc[c] = 0.f;
-  for (size_t j = 0; j < len; ++j) {
-    const float pj = p[j];
-    const float* vj = v + j * stride;
-    for (size_t c = 0; c < d; ++c) acc[c] += pj * vj[c];
+// Any head size: scalar accumulation, one row at a time.
+inline void weighted_sum_any(const float* p, size_t lp, const float* v, size_t stride, size_t len,
+                             size_t d, const float* inv, float* const* out, size_t rows,
+                             float* acc) {
+  for (size_t r = 0; r < rows; ++r) {
+    for (size_t c = 0; c < d; ++c) acc[c] = 0.f;
+    for (size_t j = 0; j < len; ++j) {
+      const float pj = p[r * lp + j];
+      const float* vj = v + j * stride;
+      for (size_t c = 0; c < d; ++c) acc[c] += pj * vj[c];
+    }
+    for (size_t c = 0; c < d; ++c) out[r][c] = acc[c] * inv[r];
   }
-  for (size_t c = 0; c < d; ++c) out[c] = acc[c] * inv;
 }
 
 // One (sequence, head) pair. q, k, v point at the head's first column in the first token's row;
@@ -67,57 +88,58 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
                 float scale, float* out, size_t out_stride) {
   thread_local tensor::AlignedBuffer scratch;
   const size_t lp = (len + kWidth - 1) / kWidth * kWidth;
-  float* kt = scratch.reserve(d * lp + lp + d);  // [d, lp] | scores [lp] | acc [d]
+  // [d, lp] Kᵀ | scores [kRows, lp] | acc [d]
+  float* kt = scratch.reserve(d * lp + kRows * lp + d);
   float* scores = kt + d * lp;
-  float* acc = scores + lp;
-  for (size_t c = 0; c < d; ++c) {
-    float* row = kt + c * lp;
-    for (size_t j = 0; j < len; ++j) row[j] = k[j * stride + c];
-    for (size_t j = len; j < lp; ++j) row[j] = 0.f;
+  float* acc = scores + kRows * lp;
+  // Key rows are read contiguously and scattered into the tile's columns.
+  for (size_t j = 0; j < len; ++j) {
+    const float* kj = k + j * stride;
+    for (size_t c = 0; c < d; ++c) kt[c * lp + j] = kj[c];
   }
+  for (size_t c = 0; c < d; ++c)
+    for (size_t j = len; j < lp; ++j) kt[c * lp + j] = 0.f;
   const v16 sv = simd::splat(scale);
   // Lanes at or beyond len get a huge negative score: exp gives exactly 0 there.
   const size_t last = lp - kWidth;
   v16 pad_mask_add{};
   for (size_t l = 0; l < kWidth; ++l) pad_mask_add[l] = last + l < len ? 0.f : -3.0e38f;
 
-  for (size_t i = 0; i < len; ++i) {
-    const float* qi = q + i * stride;
-    size_t j0 = 0;
-    for (; j0 + 4 * kWidth <= lp; j0 += 4 * kWidth) score_block<4>(qi, kt, lp, d, j0, scores);
-    switch ((lp - j0) / kWidth) {
-      case 3:
-        score_block<3>(qi, kt, lp, d, j0, scores);
-        break;
-      case 2:
-        score_block<2>(qi, kt, lp, d, j0, scores);
-        break;
-      case 1:
-        score_block<1>(qi, kt, lp, d, j0, scores);
-        break;
-      default:
-        break;
+  for (size_t i = 0; i < len; i += kRows) {
+    const size_t rows = std::min(kRows, len - i);
+    const float* qr[kRows];
+    float* outr[kRows];
+    for (size_t r = 0; r < kRows; ++r) {
+      const size_t row = i + std::min(r, rows - 1);
+      qr[r] = q + row * stride;
+      outr[r] = out + row * out_stride;
     }
-    for (size_t j = 0; j < lp; j += kWidth) simd::store(scores + j, simd::load(scores + j) * sv);
-    // Padded lanes hold 0 (zero keys); adding -3e38 leaves valid lanes unchanged (+0).
-    simd::store(scores + last, simd::load(scores + last) + pad_mask_add);
-    const float inv = 1.f / softmax_exp_inplace(scores, lp);
-    float* oi = out + i * out_stride;
+    size_t j0 = 0;
+    for (; j0 + 2 * kWidth <= lp; j0 += 2 * kWidth) score_block<2>(qr, kt, lp, d, j0, scores);
+    if (j0 < lp) score_block<1>(qr, kt, lp, d, j0, scores);
+    float inv[kRows];
+    for (size_t r = 0; r < kRows; ++r) {
+      float* sr = scores + r * lp;
+      for (size_t j = 0; j < lp; j += kWidth) simd::store(sr + j, simd::load(sr + j) * sv);
+      // Padded lanes hold 0 (zero keys); adding -3e38 leaves valid lanes unchanged (+0).
+      simd::store(sr + last, simd::load(sr + last) + pad_mask_add);
+      inv[r] = 1.f / softmax_exp_inplace(sr, lp);
+    }
     switch (d) {
       case 16:
-        weighted_sum<1>(scores, v, stride, len, inv, oi);
+        weighted_sum<1>(scores, lp, v, stride, len, inv, outr, rows);
         break;
       case 32:
-        weighted_sum<2>(scores, v, stride, len, inv, oi);
+        weighted_sum<2>(scores, lp, v, stride, len, inv, outr, rows);
         break;
       case 64:
-        weighted_sum<4>(scores, v, stride, len, inv, oi);
+        weighted_sum<4>(scores, lp, v, stride, len, inv, outr, rows);
         break;
       case 128:
-        weighted_sum<8>(scores, v, stride, len, inv, oi);
+        weighted_sum<8>(scores, lp, v, stride, len, inv, outr, rows);
         break;
       default:
-        weighted_sum_any(scores, v, stride, len, d, inv, acc, oi);
+        weighted_sum_any(scores, lp, v, stride, len, d, inv, outr, rows, acc);
         break;
     }
   }

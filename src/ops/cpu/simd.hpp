@@ -21,7 +21,8 @@ inline v16 load(const float* p) {
   return v;
 }
 inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof(v)); }
-inline v16 splat(float x) { return v16{} + x; }
+// Written out lane by lane: `v16{} + x` would cost a real addition (0 + x is not x for x = -0).
+inline v16 splat(float x) { return v16{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
 
 // Lane permutations for the reductions (GCC and Clang spell shuffles differently).
 #if defined(__clang__)
