@@ -69,10 +69,10 @@ void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_in
     for (size_t i = 0; i < n; ++i) {
       char32_t c = text[i];
       if (clean) {
-        if (c == 0 || (c < 0x20 && !is_tab_or_newline(c) && c != 0x0B && c != 0x0C) || c == 0x7F)
-          continue;  // NUL and C0/DEL controls are "other"
-        if (c == 0x0B || c == 0x0C) continue;  // Cc too: removed before whitespace mapping
-        if (c == '\t' || c == '\n' || c == '\r') c = ' ';
+        // Every C0 control and DEL is "other" and removed, except \t \n \r, which are
+        // whitespace and become ' ' (\v and \f are removed before the whitespace check).
+        if ((c < 0x20 && !is_tab_or_newline(c)) || c == 0x7F) continue;
+        if (is_tab_or_newline(c)) c = ' ';
       }
       if (lower && c >= 'A' && c <= 'Z') c += 32;
       out.chars.push_back(c);
@@ -167,10 +167,8 @@ void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_in
       out.chars.push_back(c >= 'A' && c <= 'Z' ? c + 32 : c);
       out.origin.push_back(src->origin[i]);
     } else if (flags(c) & kLowerChanges) {
-      const size_t before = out.chars.size();
       append_lowercase(c, out.chars);
       out.origin.resize(out.chars.size(), src->origin[i]);
-      (void)before;
     } else {
       out.chars.push_back(c);
       out.origin.push_back(src->origin[i]);

@@ -7,6 +7,7 @@
 #include <sembed/error.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 
 #include "core/utf8.hpp"

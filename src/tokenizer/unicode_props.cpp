@@ -103,12 +103,15 @@ uint8_t base_flags(char32_t cp) {
   }
   if (in_chinese_blocks(cp)) f |= kChinese;
   if (p->combining_class != 0) f |= kCombining;
-  std::vector<char32_t> tmp;
-  base_append_nfd(cp, tmp);
-  if (tmp.size() != 1 || tmp[0] != cp) f |= kDecomposes;
-  tmp.clear();
-  base_append_lowercase(cp, tmp);
-  if (tmp.size() != 1 || tmp[0] != cp) f |= kLowerChanges;
+  // Read straight from the property record (no decomposition call): this runs for every code
+  // point when the table is built. A canonical decomposition has decomp_type 0; Hangul
+  // syllables decompose algorithmically and have no record.
+  if ((p->decomp_seqindex != UINT16_MAX && p->decomp_type == 0) || (cp >= 0xAC00 && cp <= 0xD7A3)) {
+    f |= kDecomposes;
+  }
+  if (utf8proc_tolower(static_cast<utf8proc_int32_t>(cp)) != static_cast<utf8proc_int32_t>(cp)) {
+    f |= kLowerChanges;
+  }
   return f;
 }
 

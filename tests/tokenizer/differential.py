@@ -126,9 +126,10 @@ def run_sembed(binary, model_dir, lines, extra):
 
 
 FAILED_INPUTS = []
+CHUNK = 10000
 
 
-def compare(name, inputs, ref_encodings, mine, failures):
+def compare(inputs, ref_encodings, mine, name, failures):
     bad = 0
     for inp, r, m in zip(inputs, ref_encodings, mine):
         fields = (("input_ids", r.ids), ("token_type_ids", r.type_ids),
@@ -142,10 +143,6 @@ def compare(name, inputs, ref_encodings, mine, failures):
                     failures.append("%s: %s differs for %r\n  reference: %s\n  sembed:    %s"
                                     % (name, field, inp, want[:60], m[field][:60]))
                 break
-    total = len(inputs)
-    print("%-48s %7d inputs, %7d identical (%.4f%%)" % (name, total, total - bad,
-                                                          100.0 * (total - bad) / max(total, 1)),
-          flush=True)
     return bad
 
 
@@ -163,15 +160,20 @@ def run_mode(binary, label, model_dir, ref, texts, pairs, max_length, padding, f
             ref.enable_padding(pad_id=ref.token_to_id("[PAD]"), pad_token="[PAD]")
         else:
             ref.enable_padding(pad_id=ref.token_to_id("[PAD]"), pad_token="[PAD]", length=max_length)
-    if pairs:
-        mine = run_sembed(binary, model_dir, [a + "\t" + b for a, b in texts], extra + ["--pair"])
-        want = ref.encode_batch(texts)
-    else:
-        mine = run_sembed(binary, model_dir, texts, extra)
-        want = ref.encode_batch(texts)
+    # Chunks keep memory bounded; padding applies per chunk on both sides alike.
+    bad = 0
     name = "%s %s max_length=%s padding=%s" % (label, "pairs" if pairs else "single",
                                                max_length or "none", padding)
-    return compare(name, texts, want, mine, failures)
+    for start in range(0, len(texts), CHUNK):
+        chunk = texts[start:start + CHUNK]
+        lines = [a + "\t" + b for a, b in chunk] if pairs else chunk
+        mine = run_sembed(binary, model_dir, lines, extra + (["--pair"] if pairs else []))
+        bad += compare(chunk, ref.encode_batch(chunk), mine, name, failures)
+    total = len(texts)
+    print("%-48s %7d inputs, %7d identical (%.4f%%)" % (name, total, total - bad,
+                                                          100.0 * (total - bad) / max(total, 1)),
+          flush=True)
+    return bad
 
 
 def main():

@@ -49,6 +49,11 @@ int main(int argc, char** argv) {
       append_lowercase(cp, lower);
     }
     const bool decomposes = nfd.size() != 1 || nfd[0] != cp;
+    const bool lowers = lower.size() != 1 || lower[0] != cp;
+    // The normalizer trusts the flags to decide whether to look a mapping up: a flag that
+    // disagrees with its mapping is printed as '!' so that the comparison fails.
+    if (decomposes != ((f & kDecomposes) != 0)) nfd.assign(1, U'!');
+    if (lowers != ((f & kLowerChanges) != 0)) lower.assign(1, U'!');
     const char pre = (f & kWhitespace) ? 'W' : (f & kPunctuation) ? 'P' : 'O';
     char line[64];
     std::snprintf(line, sizeof line, "%x\t%c\t%c\t", static_cast<unsigned>(cp), clean,
