@@ -1,9 +1,11 @@
 """Bounded load run against `sembed serve` on loopback: CLIENTS threads send a mix of requests
-(OpenAI and TEI routes, 1-8 inputs of 1-120 words, plus 10% invalid requests that must get their
+(OpenAI and TEI routes, 1-6 inputs of 1-20 words, a tenth up to 120 words, plus 10% invalid requests that must get their
 4xx) for SECONDS (at most 60). Passes when no valid request failed, every invalid one got its
-expected status, and the server's resident memory stopped growing: the peak over the last third
-of the run is within max(3%, 8 MiB) of the peak over the middle third (the first third is
-warm-up: arenas, caches, thread stacks).
+expected status, and the server's resident memory stopped growing. Memory rises at first (malloc
+arenas, thread stacks, and the engine's per-batch-shape kernel cache filling up), so "stopped
+growing" means: the growth over the last third of the run (peak of the last third minus peak of
+the middle third) is at most max(8 MiB, a quarter of the growth over the first third). A leak
+grows at a steady rate and fails this; a filling cache slows down and passes.
 
 Usage: load_test.py SEMBED_BINARY [--seconds 30] [--clients 16]
 """
@@ -33,8 +35,10 @@ def make_request(rng):
             ("/embed", json.dumps({"inputs": " ".join(["word"] * 400)}).encode(), 413),
         ])
         return "POST", bad[0], bad[1], bad[2]
-    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 120)))
-             for _ in range(rng.randint(1, 8))]
+    # Mostly short sentences (the common case, and many requests per second), some long ones.
+    longest = 120 if rng.random() < 0.1 else 20
+    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, longest)))
+             for _ in range(rng.randint(1, 6))]
     kind = rng.random()
     if kind < 0.45:
         return "POST", "/v1/embeddings", json.dumps({"input": texts}).encode(), 200
@@ -108,15 +112,23 @@ def main():
         status, _, health = srv.request("GET", "/health")
 
     third = len(rss) // 3
+    first = max(r for _, r in rss[:third])
     middle = max(r for _, r in rss[third:2 * third])
     last = max(r for _, r in rss[2 * third:])
+    early_growth = first - rss[0][1]
+    late_growth = last - middle
+    allowed = max(8 * 1024, early_growth / 4)
     lat = sorted(latencies)
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000 if lat else float("nan")
     print(f"load: {args.clients} clients, {elapsed:.1f} s, {counts['ok']} ok "
           f"({counts['ok'] / elapsed:.1f} req/s), {counts['expected_4xx']} expected 4xx, "
           f"{len(failures)} failures; latency p50 {p(0.5):.1f} ms p99 {p(0.99):.1f} ms; "
-          f"RSS start {rss[0][1] / 1024:.1f} MiB, middle-third peak {middle / 1024:.1f} MiB, "
-          f"last-third peak {last / 1024:.1f} MiB")
+          f"RSS start {rss[0][1] / 1024:.1f} MiB, thirds' peaks {first / 1024:.1f} / "
+          f"{middle / 1024:.1f} / {last / 1024:.1f} MiB (growth {early_growth / 1024:.1f} MiB in "
+          f"the first third, {late_growth / 1024:.1f} MiB in the last, allowed "
+          f"{allowed / 1024:.1f})")
+    step = max(1, len(rss) // 12)
+    print("RSS MiB over the run:", " ".join(f"{r / 1024:.0f}" for _, r in rss[::step]))
     ok = True
     if failures:
         print("failures (first 10):", *failures[:10], sep="\n  ")
@@ -124,7 +136,7 @@ def main():
     if status != 200:
         print("server unhealthy after the run")
         ok = False
-    if last > middle + max(0.03 * middle, 8 * 1024):
+    if late_growth > allowed:
         print("memory still growing in the last third of the run")
         ok = False
     if counts["ok"] == 0:
