@@ -2,6 +2,7 @@
 //   BM_Throughput/threads/batch  forward() over STS-B dev sentences, sorted by length, batches
 //                             of 32 (sentence-transformers' default) or 128 sentences; counters
 //                             tokens/s, sentences/s, matmul GFLOP/s (matmul FLOPs / wall time).
+//   BM_LongThroughput/threads 128 texts of ~200 tokens (joined STS-B sentences), batches of 32.
 //   BM_ShortSentence/threads  latency of forward() on one short sentence.
 //   BM_EncoderMatmul/shape    the encoder's own Linear (prepacked, fused epilogue) at the batch's
 //                             row count, in GFLOP/s ...
@@ -70,8 +71,9 @@ struct Setup {
   sembed::loader::ModelDirectory dir;
   sembed::loader::WeightStore weights;
   std::unique_ptr<sembed::model::BertEncoder> encoder;
-  std::vector<sembed::tokenizer::Encoding> encodings;  // sorted by length, longest first
-  std::vector<PackedBatch> batches;                    // length-sorted, 32 sentences each
+  std::vector<sembed::tokenizer::Encoding> encodings;   // sorted by length, longest first
+  std::vector<sembed::tokenizer::Encoding> long_texts;  // ~200 tokens each, longest first
+  std::vector<PackedBatch> batches;                     // length-sorted, 32 sentences each
   PackedBatch short_sentence;
   size_t tokens = 0, sentences = 0;
   double matmul_flops = 0;  // per pass over all batches
@@ -89,6 +91,22 @@ struct Setup {
     std::stable_sort(enc.begin(), enc.end(),
                      [](const auto& a, const auto& b) { return a.size() > b.size(); });
     encodings = enc;
+    // Long texts: consecutive STS-B sentences joined until ~200 tokens (truncated at
+    // max_seq_length), 128 of them, as a document-embedding workload.
+    {
+      auto all = sts_sentences(4000);
+      std::string text;
+      for (const auto& sentence : all) {
+        text += (text.empty() ? "" : " ") + sentence;
+        if (text.size() > 1000) {
+          long_texts.push_back(tok.encode(text, opt));
+          text.clear();
+          if (long_texts.size() == 128) break;
+        }
+      }
+      std::stable_sort(long_texts.begin(), long_texts.end(),
+                       [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    }
     batches = make_batches(32);
     for (const auto& b : batches) tokens += b.num_tokens();
     sentences = enc.size();
@@ -101,9 +119,9 @@ struct Setup {
   }
 
   // Length-sorted batches of `size` sentences (the last one may be smaller).
-  std::vector<PackedBatch> make_batches(size_t size) const {
+  std::vector<PackedBatch> make_batches(size_t size, bool long_set = false) const {
     std::vector<PackedBatch> out;
-    const auto& enc = encodings;
+    const auto& enc = long_set ? long_texts : encodings;
     for (size_t i = 0; i < enc.size(); i += size) {
       PackedBatch b;
       b.seq_offsets.push_back(0);
@@ -150,6 +168,23 @@ void BM_ShortSentence(benchmark::State& state) {
   for (auto _ : state) s.encoder->forward(s.short_sentence, out, false, threads);
   state.counters["tokens"] = double(s.short_sentence.num_tokens());
 }
+// Args: threads. The long-text set in batches of 32.
+void BM_LongThroughput(benchmark::State& state) {
+  auto& s = setup();
+  const int threads = static_cast<int>(state.range(0));
+  const auto batches = s.make_batches(32, /*long_set=*/true);
+  size_t tokens = 0;
+  for (const auto& b : batches) tokens += b.num_tokens();
+  sembed::model::EncoderOutput out;
+  for (auto _ : state)
+    for (const auto& b : batches) s.encoder->forward(b, out, false, threads);
+  state.counters["tokens/s"] =
+      benchmark::Counter(double(tokens), benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["texts/s"] = benchmark::Counter(double(s.long_texts.size()),
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_LongThroughput)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 BENCHMARK(BM_ShortSentence)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 // The four Linear shapes of a BERT layer, as (out_features, in_features, epilogue).
