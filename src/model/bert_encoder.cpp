@@ -182,8 +182,9 @@ void BertEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool wan
   // thread count, attention and LayerNorm are per sequence / per row), so the choice cannot
   // change results.
   const size_t groups = std::min<size_t>({static_cast<size_t>(threads), n, T / kMinTokensPerGroup});
-  if (groups >= 2) {
-    std::vector<size_t> cut(groups + 1, n);
+  std::vector<size_t> cut(groups + 1, n);
+  bool split = groups >= 2;
+  if (split) {
     cut[0] = 0;
     size_t s = 0;
     for (size_t g = 1; g < groups; ++g) {
@@ -191,6 +192,14 @@ void BertEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool wan
       while (s < n && batch.seq_offsets[s] < target) ++s;
       cut[g] = std::max(s, cut[g - 1]);
     }
+    // Whole sequences cannot always be balanced (one long sequence among short ones): when the
+    // largest group would hold over 1.5x its share, sharing each op balances better.
+    size_t largest = 0;
+    for (size_t g = 0; g < groups; ++g)
+      largest = std::max(largest, batch.seq_offsets[cut[g + 1]] - batch.seq_offsets[cut[g]]);
+    split = largest * groups * 2 <= T * 3;
+  }
+  if (split) {
     // An exception must not leave an OpenMP region: keep it and rethrow on the calling thread.
     std::vector<std::exception_ptr> errors(groups);
     ops::cpu::parallel_for(static_cast<int>(groups), groups, [&](size_t g0, size_t g1) {
