@@ -11,7 +11,7 @@ takes them from utf8proc. This script measures every code point on both sides an
 Columns: hex code point, clean_text class (R removed / S space / K kept), chinese (C/N), NFD,
 nonspacing mark (1/0, '-' when NFD changes the code point), lowercase, pre-tokenizer class
 (O other / W whitespace / P punctuation), non-zero combining class (1/0, '-' when NFD changes
-the code point).
+the code point), regex word character for single_word added tokens (1/0).
 
 Regenerate the table:  python scripts/tokenizer_unicode.py overrides --dump build/unicode_dump
 """
@@ -31,6 +31,12 @@ def probe_lines():
     lower = BertNormalizer(clean_text=False, handle_chinese_chars=False, strip_accents=False, lowercase=True)
     nfd = NFD()
     pre = BertPreTokenizer()
+    # Regex \w as the added-token single_word check sees it: "ab" (single_word) is found after
+    # c only when c is not a word character.
+    from tokenizers import AddedToken, Tokenizer
+    from tokenizers.models import WordPiece
+    word = Tokenizer(WordPiece({"[UNK]": 0, "ab": 1}, unk_token="[UNK]"))
+    word.add_tokens([AddedToken("ab", single_word=True, normalized=False)])
 
     def h(s):
         return " ".join("%x" % ord(x) for x in s)
@@ -56,7 +62,8 @@ def probe_lines():
             cc = "1"
         else:
             cc = "0"
-        yield "%x\t%s\t%s\t%s\t%s\t%s\t%s\t%s" % (cp, cl, ch, h(d), mn, h(lo), pk, cc)
+        wc = "0" if 1 in word.encode(c + "ab").ids else "1"
+        yield "%x\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s" % (cp, cl, ch, h(d), mn, h(lo), pk, cc, wc)
 
 
 def dump_lines(binary, mode):
@@ -65,7 +72,7 @@ def dump_lines(binary, mode):
 
 
 # Flag bits, as in src/tokenizer/unicode_props.hpp.
-WS, OTHER, PUNCT, CHINESE, MN, DECOMP, LOWER, COMBINING = 1, 2, 4, 8, 16, 32, 64, 128
+WS, OTHER, PUNCT, CHINESE, MN, DECOMP, LOWER, COMBINING, WORD = 1, 2, 4, 8, 16, 32, 64, 128, 256
 
 
 def overrides(ref, base):
@@ -95,6 +102,7 @@ def overrides(ref, base):
             diff(r[4] == "1", False, MN)
         if r[7] != "-" and b[7] != "-":
             diff(r[7] == "1", b[7] == "1", COMBINING)
+        diff(r[8] == "1", b[8] == "1", WORD)
         if r[3] != b[3]:
             nfd_map.append((cp, r[3]))
             diff(r[3] != "%x" % cp, b[3] != "%x" % cp, DECOMP)
@@ -125,7 +133,7 @@ def write_inc(path, ranges, nfd_map, lower_map):
         "// %d flag ranges, %d NFD and %d lowercase exceptions." % (len(ranges), len(nfd_map), len(lower_map)),
         "constexpr FlagOverride kFlagOverrides[] = {",
     ]
-    lines += ["    {0x%X, 0x%X, 0x%02X, 0x%02X}," % tuple(r) for r in ranges] or ["    {0, 0, 0, 0},"]
+    lines += ["    {0x%X, 0x%X, 0x%03X, 0x%03X}," % tuple(r) for r in ranges] or ["    {0, 0, 0, 0},"]
     lines.append("};")
     for name, m in (("kNfdOverrides", nfd_map), ("kLowerOverrides", lower_map)):
         lines.append("constexpr MapOverride %s[] = {" % name)

@@ -3,8 +3,6 @@
 // text contains no '[' and costs one bit test per character.
 #include "tokenizer/added_vocabulary.hpp"
 
-#include <utf8proc.h>
-
 #include <algorithm>
 
 #include "core/utf8.hpp"
@@ -13,27 +11,8 @@
 namespace sembed::tokenizer {
 namespace {
 
-// Regex \w as the reference's single_word check uses it: alphanumeric, marks, connector
-// punctuation, join controls.
-bool is_word_char(char32_t c) {
-  if (c == 0x200C || c == 0x200D) return true;
-  switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-    case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL:
-    case UTF8PROC_CATEGORY_PC:
-      return true;
-    default:
-      return false;
-  }
-}
+// Regex \w, as the reference's single_word check uses it (measured per code point).
+bool is_word_char(char32_t c) { return (unicode::flags(c) & unicode::kWord) != 0; }
 
 bool is_space(char32_t c) { return (unicode::flags(c) & unicode::kWhitespace) != 0; }
 

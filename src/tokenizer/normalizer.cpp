@@ -87,7 +87,7 @@ void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_in
   for (size_t i = 0; i < n; ++i) {
     char32_t c = text[i];
     const uint32_t origin = first_index + static_cast<uint32_t>(i);
-    const uint8_t f = flags(c);
+    const uint16_t f = flags(c);
     if (clean) {
       if (c == 0 || c == 0xFFFD || ((f & kOther) && !is_tab_or_newline(c))) continue;
       if (f & kWhitespace) c = ' ';

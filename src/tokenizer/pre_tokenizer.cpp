@@ -26,7 +26,7 @@ constexpr std::array<unsigned char, 128> kAsciiKinds = make_ascii_kinds();
 
 inline Kind kind_of(char32_t c) {
   if (c < 128) return static_cast<Kind>(kAsciiKinds[c]);
-  const uint8_t f = unicode::flags(c);
+  const uint16_t f = unicode::flags(c);
   if (f & unicode::kWhitespace) return kSpace;
   if (f & unicode::kPunctuation) return kPunct;
   return kWord;

@@ -1,5 +1,5 @@
 // Unicode facts for the BERT stages: utf8proc plus the measured exception table.
-// A flat byte table over all code points (1.1 MB, built on first use in ~10 ms) keeps the hot
+// A flat table over all code points (2.2 MB, built on first use in ~10 ms) keeps the hot
 // path to one load per character; decompositions and lowercase mappings are looked up only
 // for the few characters whose flags say they change.
 #include "tokenizer/unicode_props.hpp"
@@ -16,7 +16,7 @@ namespace {
 // Generated data: kFlagOverrides, kNfdOverrides, kLowerOverrides.
 struct FlagOverride {
   char32_t lo, hi;      // inclusive range
-  uint8_t set, clear;   // bits to set and to clear over the base flags
+  uint16_t set, clear;  // bits to set and to clear over the base flags
 };
 struct MapOverride {
   char32_t cp;
@@ -44,12 +44,12 @@ const MapOverride* find_map(const MapOverride* begin, const MapOverride* end, ch
 }
 
 struct Table {
-  std::unique_ptr<uint8_t[]> flags{new uint8_t[kMaxCodePoint + 1]};
+  std::unique_ptr<uint16_t[]> flags{new uint16_t[kMaxCodePoint + 1]};
   Table() {
     for (char32_t cp = 0; cp <= kMaxCodePoint; ++cp) flags[cp] = base_flags(cp);
     for (const FlagOverride& o : kFlagOverrides) {
       for (char32_t cp = o.lo; cp <= o.hi; ++cp) {
-        flags[cp] = static_cast<uint8_t>((flags[cp] | o.set) & ~o.clear);
+        flags[cp] = static_cast<uint16_t>((flags[cp] | o.set) & ~o.clear);
       }
     }
   }
@@ -62,10 +62,30 @@ const Table& table() {
 
 }  // namespace
 
-uint8_t base_flags(char32_t cp) {
+uint16_t base_flags(char32_t cp) {
   if (!is_scalar(cp)) return 0;
   const utf8proc_property_t* p = utf8proc_get_property(static_cast<utf8proc_int32_t>(cp));
-  uint8_t f = 0;
+  uint16_t f = 0;
+  switch (p->category) {
+    // Regex \w: letters, marks, decimal digits, letter numbers, connector punctuation (the
+    // other Alphabetic code points come from the exception table).
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_PC:
+      f |= kWord;
+      break;
+    default:
+      break;
+  }
+  if (cp == 0x200C || cp == 0x200D) f |= kWord;  // Join_Control
   switch (p->category) {
     case UTF8PROC_CATEGORY_ZS:
     case UTF8PROC_CATEGORY_ZL:
@@ -131,7 +151,7 @@ void base_append_lowercase(char32_t cp, std::vector<char32_t>& out) {
   out.push_back(static_cast<char32_t>(utf8proc_tolower(static_cast<utf8proc_int32_t>(cp))));
 }
 
-uint8_t flags(char32_t cp) { return cp <= kMaxCodePoint ? table().flags[cp] : 0; }
+uint16_t flags(char32_t cp) { return cp <= kMaxCodePoint ? table().flags[cp] : 0; }
 
 void append_nfd(char32_t cp, std::vector<char32_t>& out) {
   if (const MapOverride* m = find_map(std::begin(kNfdOverrides), std::end(kNfdOverrides), cp)) {

@@ -13,7 +13,7 @@
 
 namespace sembed::tokenizer::unicode {
 
-enum Flag : uint8_t {
+enum Flag : uint16_t {
   kWhitespace = 1 << 0,    // Rust char::is_whitespace (White_Space); \t \n \r are in it
   kOther = 1 << 1,         // unicode_categories is_other (Cc Cf Cn Co), as BertNormalizer uses it
   kPunctuation = 1 << 2,   // ASCII punctuation or unicode_categories is_punctuation (P*)
@@ -22,10 +22,11 @@ enum Flag : uint8_t {
   kDecomposes = 1 << 5,    // canonical decomposition (NFD) differs from the code point
   kLowerChanges = 1 << 6,  // Rust char::to_lowercase differs from the code point
   kCombining = 1 << 7,     // non-zero canonical combining class in the reference's NFD tables
+  kWord = 1 << 8,          // regex \w (the added-token single_word check)
 };
 
 // Flags of one code point (any value; non-scalar values get 0).
-uint8_t flags(char32_t cp);
+uint16_t flags(char32_t cp);
 
 // Appends the canonical decomposition of `cp` (itself when it has none).
 void append_nfd(char32_t cp, std::vector<char32_t>& out);
@@ -38,7 +39,7 @@ int combining_class(char32_t cp);
 void append_lowercase(char32_t cp, std::vector<char32_t>& out);
 
 // The same facts from utf8proc alone, before the exception table; for the table generator.
-uint8_t base_flags(char32_t cp);
+uint16_t base_flags(char32_t cp);
 void base_append_nfd(char32_t cp, std::vector<char32_t>& out);
 void base_append_lowercase(char32_t cp, std::vector<char32_t>& out);
 

@@ -5,7 +5,7 @@
 // Columns: hex code point, clean_text class (R removed / S becomes space / K kept), chinese
 // (C/N), NFD, nonspacing mark (1/0; '-' when NFD changes it), lowercase, pre-tokenizer class
 // (O other / W whitespace / P punctuation), non-zero combining class (1/0; '-' when NFD
-// changes it).
+// changes it), regex word character (1/0).
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   std::string out;
   for (char32_t cp = 0; cp <= 0x10FFFF; ++cp) {
     if (cp >= 0xD800 && cp <= 0xDFFF) continue;
-    const uint8_t f = base ? base_flags(cp) : flags(cp);
+    const uint16_t f = base ? base_flags(cp) : flags(cp);
     const bool tnr = cp == '\t' || cp == '\n' || cp == '\r';
     char clean = 'K';
     if (cp == 0 || cp == 0xFFFD || ((f & kOther) && !tnr)) {
@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
     out += pre;
     out += '\t';
     out += decomposes ? '-' : ((f & kCombining) ? '1' : '0');
+    out += '\t';
+    out += (f & kWord) ? '1' : '0';
     out += '\n';
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
