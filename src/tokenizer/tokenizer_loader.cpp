@@ -263,7 +263,10 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json(std::string_view text,
   auto v = m->find("vocab");
   if (v == m->end() || !v->is_object()) throw Error(origin + ": field 'model.vocab' must be an object");
   for (auto& [token, id] : v->items()) {
-    if (!id.is_number_integer()) throw Error(origin + ": model.vocab['" + token + "'] is not an integer");
+    // Ids index dense tables: refuse negative or absurd ones instead of allocating for them.
+    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= (int64_t{1} << 24)) {
+      throw Error(origin + ": model.vocab['" + token + "'] is not an id in [0, 16777216)");
+    }
     vocab.add(token, id.get<int32_t>());
   }
   impl->model.emplace(std::move(vocab), std::move(wo));
