@@ -6,3 +6,4 @@ cd "$root"
 scripts/setup.sh
 build_dir=${SEMBED_BUILD_DIR:-build}
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)"
+scripts/check_thread_safety.sh

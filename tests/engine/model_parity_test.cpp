@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -27,8 +28,15 @@ const std::vector<std::string> kSeedSentences = {
     "Standing on one's head at job interviews forms a lasting impression.",
 };
 
+// SEMBED_TEST_THREADS sets the encoder's threads per call. The ThreadSanitizer run sets it to 1:
+// libgomp is not instrumented, so TSan cannot see OpenMP's barriers inside one call and reports
+// them as races; the property under test here is concurrency between callers.
 std::shared_ptr<Model> default_model() {
-  static std::shared_ptr<Model> model = Model::load(resolve_model_dir(std::nullopt));
+  static std::shared_ptr<Model> model = [] {
+    LoadOptions options;
+    if (const char* t = std::getenv("SEMBED_TEST_THREADS")) options.threads = std::atoi(t);
+    return Model::load(resolve_model_dir(std::nullopt), options);
+  }();
   return model;
 }
 
