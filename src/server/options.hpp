@@ -25,6 +25,10 @@ struct ServerOptions {
   size_t max_body_bytes = size_t{2} << 20;  // 2 MiB, as TEI
   size_t max_client_batch_size = 1024;      // inputs in one request
 
+  // TEI routes' default for `truncate` (TEI's --auto-truncate). OpenAI routes always default to
+  // truncating, as sentence-transformers does.
+  bool auto_truncate = false;
+
   // When set, every route except GET /health needs "Authorization: Bearer <api_key>".
   std::string api_key;
 

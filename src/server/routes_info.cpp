@@ -32,7 +32,7 @@ void register_info_routes(Router& router) {
         {"max_client_batch_size", o.max_client_batch_size},
         {"max_queue_requests", o.max_queue_requests},
         {"max_body_bytes", o.max_body_bytes},
-        {"auto_truncate", false},
+        {"auto_truncate", o.auto_truncate},
         {"tokenization_workers", o.http_threads},
         {"dimension", bi.dimension},
         {"normalize", bi.normalize},

@@ -1,5 +1,6 @@
 // Hugging Face text-embeddings-inference (TEI) routes:
-//   POST /embed       {inputs, normalize=true, truncate=false, truncation_direction="Right",
+//   POST /embed       {inputs, normalize=true, truncate=false (--auto-truncate: true),
+//                      truncation_direction="Right",
 //                      dimensions?} -> [[float]]
 //   POST /similarity  {inputs: {source_sentence, sentences}, truncate, truncation_direction}
 //                      -> [cosine score per sentence]
@@ -51,12 +52,12 @@ void check_count(const json& value, const std::string& field, size_t extra, size
   }
 }
 
-EmbedRequest tei_request(const Fields& f) {
+EmbedRequest tei_request(const RouteContext& ctx, const Fields& f) {
   EmbedRequest er;
   er.field = "inputs";
   er.type_status = kTypeStatus;
   er.too_long_status = 413;
-  er.truncate = f.boolean("truncate").value_or(false);
+  er.truncate = f.boolean("truncate").value_or(ctx.options.auto_truncate);
   er.truncate_left = parse_direction_left(f);
   reject_prompt_name(f);
   return er;
@@ -65,7 +66,7 @@ EmbedRequest tei_request(const Fields& f) {
 void handle_embed(RouteContext& ctx, const httplib::Request& req, httplib::Response& res) {
   const json body = parse_body(req.body);
   const Fields f(body, kTypeStatus);
-  EmbedRequest er = tei_request(f);
+  EmbedRequest er = tei_request(ctx, f);
   const json& inputs = f.required("inputs");
   check_count(inputs, "inputs", 0, ctx.service.max_client_batch_size());
   er.inputs = parse_inputs(inputs, "inputs", kTypeStatus);
@@ -88,7 +89,7 @@ void handle_embed(RouteContext& ctx, const httplib::Request& req, httplib::Respo
 void handle_similarity(RouteContext& ctx, const httplib::Request& req, httplib::Response& res) {
   const json body = parse_body(req.body);
   const Fields f(body, kTypeStatus);
-  EmbedRequest er = tei_request(f);
+  EmbedRequest er = tei_request(ctx, f);
   const json& inputs = f.required("inputs");
   if (!inputs.is_object()) {
     throw ApiError(kTypeStatus,

@@ -85,7 +85,11 @@ TEST_F(Robustness, MutatedValidRequests) {
       switch (rng() % 4) {
         case 0: body[pos] = static_cast<char>(rng() % 256); break;
         case 1: body.erase(pos, 1 + rng() % 5); break;
-        case 2: body.insert(pos, 1, "[]{}\",:0-9eE.tfn\\"[rng() % 19]); break;
+        case 2: {
+          static const char kJsonish[] = "[]{}\",:0-9eE.tfn\\";
+          body.insert(pos, 1, kJsonish[rng() % (sizeof kJsonish - 1)]);
+          break;
+        }
         default: body.insert(pos, body.substr(rng() % body.size(), rng() % 20)); break;
       }
     }

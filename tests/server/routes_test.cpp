@@ -432,6 +432,17 @@ TEST_F(Routes, EngineFailureIsA500NotACrash) {
   EXPECT_EQ(srv.post("/embed", json{{"inputs", "still fine"}}).status, 200);
 }
 
+TEST(RoutesOptions, AutoTruncate) {
+  ServerOptions o;
+  o.auto_truncate = true;
+  TestServer srv(o, std::make_unique<FakeBackend>());
+  std::string long_text;
+  for (int i = 0; i < 30; ++i) long_text += "w ";
+  EXPECT_EQ(srv.post("/embed", json{{"inputs", long_text}}).status, 200);
+  EXPECT_EQ(srv.post("/embed", json{{"inputs", long_text}, {"truncate", false}}).status, 413);
+  EXPECT_EQ(srv.get("/info").parsed()["auto_truncate"], true);
+}
+
 TEST(RoutesAuth, ApiKey) {
   ServerOptions o;
   o.api_key = "s3cret";

@@ -97,6 +97,9 @@ void register_serve(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", o.max_body_bytes, "Largest request body (413 beyond)")
       ->capture_default_str();
+  cmd->add_flag("--auto-truncate", o.auto_truncate,
+                "TEI routes truncate over-long inputs unless a request says truncate=false "
+                "(OpenAI routes always default to truncating)");
   cmd->add_option("--api-key", o.api_key,
                   "Require 'Authorization: Bearer KEY' on every route but /health "
                   "(default: $SEMBED_API_KEY)");
