@@ -458,46 +458,58 @@ TEST(RoutesAuth, ApiKey) {
   EXPECT_EQ(srv.get("/health").status, 200);  // load balancers probe without a key
 }
 
+// Polls until `done` holds (or 30 s pass, for a loaded machine).
+template <typename F>
+bool wait_for(F done) {
+  for (int i = 0; i < 3000; ++i) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 TEST(RoutesQueue, QueueFullIs429WithRetryAfter) {
   ServerOptions o;
   o.max_queue_requests = 1;
   auto backend = std::make_unique<FakeBackend>();
-  backend->delay_ms = 300;
+  backend->delay_ms = 1500;
+  FakeBackend* fb = backend.get();
   TestServer srv(o, std::move(backend));
-  // One request runs (slowly), one waits in the queue; the rest must be refused at once.
-  std::vector<std::future<Reply>> replies;
-  for (int i = 0; i < 6; ++i) {
-    replies.push_back(std::async(std::launch::async, [&srv, i] {
+  auto send = [&srv](int i) {
+    return std::async(std::launch::async, [&srv, i] {
       return srv.post("/embed", json{{"inputs", "text " + std::to_string(i)}});
-    }));
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    });
+  };
+  // One request in the engine, one waiting in the queue: the queue is then full.
+  auto running = send(0);
+  ASSERT_TRUE(wait_for([&] { return fb->batches.load() == 1; }));
+  auto queued = send(1);
+  ASSERT_TRUE(wait_for([&] {
+    return srv.get("/metrics").body.find("\nsembed_queue_size 1\n") != std::string::npos;
+  }));
+  for (int i = 2; i < 5; ++i) {
+    const Reply r = srv.post("/embed", json{{"inputs", "refused " + std::to_string(i)}});
+    EXPECT_TEI_ERROR(r, 429, "queue is full");
+    EXPECT_EQ(r.header("Retry-After"), "1");
+    EXPECT_EQ(json::parse(r.body)["error_type"], "overloaded");
   }
-  int ok = 0, refused = 0;
-  for (auto& f : replies) {
-    const Reply r = f.get();
-    if (r.status == 200) {
-      ++ok;
-    } else {
-      ++refused;
-      EXPECT_TEI_ERROR(r, 429, "queue is full");
-      EXPECT_EQ(r.header("Retry-After"), "1");
-      EXPECT_EQ(json::parse(r.body)["error_type"], "overloaded");
-    }
-  }
-  EXPECT_GE(ok, 2);
-  EXPECT_GE(refused, 1);
+  EXPECT_EQ(running.get().status, 200);
+  EXPECT_EQ(queued.get().status, 200);
   const Reply m = srv.get("/metrics");
-  EXPECT_NE(m.body.find("sembed_queue_full_total " + std::to_string(refused)), std::string::npos);
+  EXPECT_NE(m.body.find("sembed_queue_full_total 3"), std::string::npos);
+  // Once drained, requests are accepted again.
+  EXPECT_EQ(srv.post("/embed", json{{"inputs", "later"}}).status, 200);
 }
 
 TEST(RoutesShutdown, StopLetsInFlightRequestsFinish) {
   auto backend = std::make_unique<FakeBackend>();
-  backend->delay_ms = 400;
+  backend->delay_ms = 500;
+  FakeBackend* fb = backend.get();
   auto srv = std::make_unique<TestServer>(ServerOptions{}, std::move(backend));
   auto reply = std::async(std::launch::async, [&] {
     return srv->post("/embed", json{{"inputs", {"in", "flight"}}});
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ASSERT_TRUE(wait_for([&] { return fb->batches.load() == 1; }));  // in the engine now
   srv->server().stop();
   const Reply r = reply.get();
   EXPECT_EQ(r.status, 200) << r.body;
