@@ -4,6 +4,7 @@
 
 #include "engine/model_impl.hpp"
 #include "loader/bert_tensor_names.hpp"
+#include "loader/weight_store.hpp"
 
 namespace sembed {
 
@@ -20,8 +21,7 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
   const auto tensor_check = loader::check_bert_tensor_names(directory.bert, weights);
   auto tok = tokenizer::Tokenizer::from_model_dir(directory.dir);
   model::BertEncoder encoder(directory.bert, weights);
-  auto impl = std::make_unique<Impl>(std::move(directory), std::move(weights), std::move(tok),
-                                     std::move(encoder));
+  auto impl = std::make_unique<Impl>(std::move(directory), std::move(tok), std::move(encoder));
   impl->threads = options.threads > 0 ? options.threads : physical_core_count();
 
   ModelInfo& info = impl->info;
@@ -36,8 +36,8 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
   info.max_seq_length = static_cast<size_t>(impl->directory.max_seq_length);
   info.pooling = impl->directory.pooling.mode;
   info.normalize = impl->directory.normalize;
-  info.weight_file = impl->weights.source();
-  info.weight_dtype = impl->weights.source_dtype();
+  info.weight_file = weights.source();
+  info.weight_dtype = weights.source_dtype();
   info.parameter_count = impl->encoder.parameter_count();
   info.notes = impl->directory.notes;
   info.notes.insert(info.notes.end(), tensor_check.notes.begin(), tensor_check.notes.end());

@@ -1,12 +1,12 @@
-// Model::Impl: what a loaded model holds — its directory's configuration, its weights, its
-// tokenizer and its encoder — and the encode pipeline over them (encode_pipeline.cpp).
+// Model::Impl: what a loaded model holds — its directory's configuration, its tokenizer and its
+// encoder (which owns its prepacked copy of the weights, so the weight files are unmapped after
+// load) — and the encode pipeline over them (encode_pipeline.cpp).
 // Immutable after load; every method is const and safe to call from many threads.
 #pragma once
 
 #include <sembed/sembed.hpp>
 
 #include "loader/model_directory.hpp"
-#include "loader/weight_store.hpp"
 #include "model/bert_encoder.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -14,16 +14,13 @@ namespace sembed {
 
 struct Model::Impl {
   loader::ModelDirectory directory;
-  loader::WeightStore weights;
   tokenizer::Tokenizer tokenizer;
   model::BertEncoder encoder;
   ModelInfo info;
   int threads = 1;
 
-  Impl(loader::ModelDirectory dir, loader::WeightStore w, tokenizer::Tokenizer tok,
-       model::BertEncoder enc)
+  Impl(loader::ModelDirectory dir, tokenizer::Tokenizer tok, model::BertEncoder enc)
       : directory(std::move(dir)),
-        weights(std::move(w)),
         tokenizer(std::move(tok)),
         encoder(std::move(enc)) {}
 
