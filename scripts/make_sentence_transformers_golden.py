@@ -44,6 +44,31 @@ def read_sts(path):
     return pairs, gold
 
 
+def make_lowercasing_variant(model_dir, dest):
+    """A copy of the model whose tokenizer keeps case and accents but whose
+    sentence_bert_config.json says do_lower_case: sentence-transformers then lowercases the text
+    itself. tests/engine/cli_test.py builds the same directory."""
+    import shutil
+    dest = pathlib.Path(dest)
+    shutil.copytree(model_dir, dest)
+    tok = json.loads((dest / "tokenizer.json").read_text())
+    tok["normalizer"]["lowercase"] = False
+    tok["normalizer"]["strip_accents"] = False
+    (dest / "tokenizer.json").write_text(json.dumps(tok))
+    # transformers builds the normalizer from tokenizer_config.json when it has these keys.
+    tcfg = json.loads((dest / "tokenizer_config.json").read_text())
+    tcfg["do_lower_case"] = False
+    tcfg["strip_accents"] = False
+    (dest / "tokenizer_config.json").write_text(json.dumps(tcfg))
+    cfg = json.loads((dest / "sentence_bert_config.json").read_text())
+    cfg["do_lower_case"] = True
+    (dest / "sentence_bert_config.json").write_text(json.dumps(cfg))
+    return dest
+
+
+LOWERCASE_TEXTS = ["Hello WORLD", "ÉCOLE Normale Supérieure", "ΣΊΣΥΦΟΣ and ДОМ"]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
@@ -73,6 +98,11 @@ def main():
                   "Café naïve façade — 東京で寿司を食べた 🍣👍", "[CLS] typed [SEP] inside [MASK] text"]
     edge = model.encode(edge_texts, convert_to_numpy=True)
 
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        variant = SentenceTransformer(str(make_lowercasing_variant(args.model, pathlib.Path(tmp) / "m")), device="cpu")
+        lowercase_emb = variant.encode(LOWERCASE_TEXTS, convert_to_numpy=True)
+
     ref = {
         "sts_test_sentences": len(sentences),
         "sts_test_spearman_cosine": float(spearman),
@@ -80,6 +110,8 @@ def main():
         "seed_embeddings": seed.numpy().astype(float).tolist(),
         "edge_texts": edge_texts,
         "edge_embeddings": edge.astype(float).tolist(),
+        "do_lower_case_texts": LOWERCASE_TEXTS,
+        "do_lower_case_embeddings": lowercase_emb.astype(float).tolist(),
         "versions": {
             "sentence_transformers": sentence_transformers.__version__,
             "transformers": transformers.__version__,

@@ -8,6 +8,7 @@ Usage: cli_test.py PATH/TO/sembed   (golden files from scripts/make_sentence_tra
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +25,12 @@ SEED = [
     "CardValet from Fiserv is a mobile app that consumers expect them to enable their cards and define when their cards are used. CardValet can be used as A branded app that can be integrated via single sign-on with your mobile banking platform giving cardholders a seamless banking experience",
     "Standing on one's head at job interviews forms a lasting impression.",
 ]
+
+
+def REF_MODEL_DIR():
+    """Where the default model is, as `sembed info --json` reports it."""
+    info = json.loads(run("info", "--json").stdout)
+    return info.get("model_dir") or info.get("dir") or info["directory"]
 
 
 def run(*args, stdin=None, env=None):
@@ -72,6 +79,32 @@ class Formats(unittest.TestCase):
         r = run("embed", "-f", "json", *REF["edge_texts"])
         self.assertEqual(r.returncode, 0, r.stderr)
         np.testing.assert_allclose(np.array(json.loads(r.stdout)), np.array(REF["edge_embeddings"]), atol=1e-5)
+
+
+class DoLowerCase(unittest.TestCase):
+    def test_lowercasing_before_a_cased_tokenizer_matches_sentence_transformers(self):
+        # The same variant scripts/make_sentence_transformers_golden.py builds: tokenizer keeps
+        # case and accents, sentence_bert_config.json says do_lower_case.
+        model_dir = pathlib.Path(REF_MODEL_DIR())
+        with tempfile.TemporaryDirectory() as d:
+            dest = pathlib.Path(d) / "m"
+            shutil.copytree(model_dir, dest, ignore=shutil.ignore_patterns("model.safetensors"))
+            os.symlink(model_dir / "model.safetensors", dest / "model.safetensors")
+            tok = json.loads((dest / "tokenizer.json").read_text())
+            tok["normalizer"]["lowercase"] = False
+            tok["normalizer"]["strip_accents"] = False
+            (dest / "tokenizer.json").write_text(json.dumps(tok))
+            # transformers builds the normalizer from tokenizer_config.json when it has these keys.
+            tcfg = json.loads((dest / "tokenizer_config.json").read_text())
+            tcfg["do_lower_case"] = False
+            tcfg["strip_accents"] = False
+            (dest / "tokenizer_config.json").write_text(json.dumps(tcfg))
+            cfg = json.loads((dest / "sentence_bert_config.json").read_text())
+            cfg["do_lower_case"] = True
+            (dest / "sentence_bert_config.json").write_text(json.dumps(cfg))
+            r = run("embed", "--model", str(dest), "-f", "json", *REF["do_lower_case_texts"])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        np.testing.assert_allclose(np.array(json.loads(r.stdout)), np.array(REF["do_lower_case_embeddings"]), atol=1e-5)
 
 
 class Similarity(unittest.TestCase):
