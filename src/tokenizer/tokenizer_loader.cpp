@@ -12,6 +12,8 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
+#include <type_traits>
 #include <sstream>
 
 #include "tokenizer/tokenizer_impl.hpp"
@@ -37,6 +39,34 @@ json parse_json(std::string_view text, const std::string& origin) {
   }
 }
 
+// An integer JSON value inside [lo, hi], else nullopt. nlohmann's get<int>() of a float or of
+// an out-of-range number is a plain cast (undefined behaviour, found by the fuzzer), so every
+// integer read goes through here.
+std::optional<int64_t> checked_int(const json& v, int64_t lo, int64_t hi) {
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(hi)) return std::nullopt;
+    return static_cast<int64_t>(u);
+  }
+  if (v.is_number_integer()) {
+    const int64_t i = v.get<int64_t>();
+    if (i < lo || i > hi) return std::nullopt;
+    return i;
+  }
+  return std::nullopt;
+}
+
+// Largest length-like value accepted from a file (lengths, ids, counts).
+constexpr int64_t kMaxCount = int64_t{1} << 30;
+
+int32_t int_value(const json& v, int64_t lo, int64_t hi, const std::string& origin,
+                  const std::string& what) {
+  const auto i = checked_int(v, lo, hi);
+  if (!i) throw Error(origin + ": " + what + " must be an integer in [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
+  return static_cast<int32_t>(*i);
+}
+
 // Typed field access with errors naming the file and field.
 struct Reader {
   const std::string& origin;
@@ -44,10 +74,15 @@ struct Reader {
   T get(const json& obj, const char* field, const std::string& where, T fallback) const {
     auto it = obj.find(field);
     if (it == obj.end() || it->is_null()) return fallback;
-    try {
-      return it->get<T>();
-    } catch (const json::exception&) {
-      throw Error(origin + ": field '" + where + "." + field + "' has the wrong type");
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      const int64_t lo = std::is_signed_v<T> ? -kMaxCount : 0;
+      return static_cast<T>(int_value(*it, lo, kMaxCount, origin, "field '" + where + "." + field + "'"));
+    } else {
+      try {
+        return it->get<T>();
+      } catch (const json::exception&) {
+        throw Error(origin + ": field '" + where + "." + field + "' has the wrong type");
+      }
     }
   }
 };
@@ -94,8 +129,11 @@ PostProcessor read_post_processor(const json& j, const Reader& r) {
     if (auto st = j.find("special_tokens"); st != j.end() && st->is_object()) {
       for (auto& [key, value] : st->items()) {
         try {
-          specials[key] = {value.at("ids").get<std::vector<int32_t>>(),
-                           value.at("tokens").get<std::vector<std::string>>()};
+          std::vector<int32_t> ids;
+          for (const json& id : value.at("ids")) {
+            ids.push_back(int_value(id, 0, kMaxCount, r.origin, "post_processor special token id"));
+          }
+          specials[key] = {std::move(ids), value.at("tokens").get<std::vector<std::string>>()};
         } catch (const json::exception&) {
           throw Error(r.origin + ": post_processor.special_tokens['" + key + "'] is malformed");
         }
@@ -109,8 +147,9 @@ PostProcessor read_post_processor(const json& j, const Reader& r) {
       }
       for (const json& item : *t) {
         if (auto s = item.find("SpecialToken"); s != item.end()) {
-          pieces.push_back(special_piece(s->value("id", ""), s->value("type_id", 0), specials,
-                                         r.origin));
+          pieces.push_back(special_piece(s->value("id", ""),
+                                         r.get<int32_t>(*s, "type_id", "post_processor", 0),
+                                         specials, r.origin));
         } else if (auto q = item.find("Sequence"); q != item.end()) {
           TemplatePiece p;
           p.is_sequence = true;
@@ -119,7 +158,7 @@ PostProcessor read_post_processor(const json& j, const Reader& r) {
             throw Error(r.origin + ": post_processor sequence id '" + id + "' (expected A or B)");
           }
           p.sequence = id == "A" ? 0 : 1;
-          p.type_id = q->value("type_id", 0);
+          p.type_id = r.get<int32_t>(*q, "type_id", "post_processor", 0);
           pieces.push_back(std::move(p));
         } else {
           throw Error(r.origin + ": post_processor." + name + " has an unknown piece " + item.dump());
@@ -134,10 +173,10 @@ PostProcessor read_post_processor(const json& j, const Reader& r) {
     try {
       const json& sep = j.at("sep");
       const json& cls = j.at("cls");
-      auto piece = [](const json& t, int32_t type_id) {
+      auto piece = [&r](const json& t, int32_t type_id) {
         TemplatePiece p;
         p.tokens = {t.at(0).get<std::string>()};
-        p.ids = {t.at(1).get<int32_t>()};
+        p.ids = {int_value(t.at(1), 0, kMaxCount, r.origin, "post_processor (BertProcessing) id")};
         p.type_id = type_id;
         return p;
       };
@@ -187,7 +226,7 @@ PaddingParams read_padding(const json& j, const Reader& r) {
     p.strategy = PaddingStrategy::Longest;
   } else if (st->is_object() && st->contains("Fixed")) {
     p.strategy = PaddingStrategy::MaxLength;
-    p.max_length = (*st)["Fixed"].get<size_t>();
+    p.max_length = static_cast<size_t>(int_value((*st)["Fixed"], 0, kMaxCount, r.origin, "padding.strategy.Fixed"));
   } else {
     throw Error(r.origin + ": padding strategy " + st->dump() + " is not supported");
   }
@@ -221,8 +260,10 @@ std::optional<std::string> token_value(const json& obj, const char* key) {
 
 }  // namespace
 
-std::unique_ptr<Tokenizer::Impl> load_tokenizer_json(std::string_view text,
-                                                     const std::string& origin) {
+namespace {
+
+std::unique_ptr<Tokenizer::Impl> load_tokenizer_json_unchecked(std::string_view text,
+                                                               const std::string& origin) {
   const json root = parse_json(text, origin);
   if (!root.is_object()) throw Error(origin + ": not a JSON object");
   const Reader r{origin};
@@ -264,10 +305,7 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json(std::string_view text,
   if (v == m->end() || !v->is_object()) throw Error(origin + ": field 'model.vocab' must be an object");
   for (auto& [token, id] : v->items()) {
     // Ids index dense tables: refuse negative or absurd ones instead of allocating for them.
-    if (!id.is_number_integer() || id.get<int64_t>() < 0 || id.get<int64_t>() >= (int64_t{1} << 24)) {
-      throw Error(origin + ": model.vocab['" + token + "'] is not an id in [0, 16777216)");
-    }
-    vocab.add(token, id.get<int32_t>());
+    vocab.add(token, int_value(id, 0, (int64_t{1} << 24) - 1, origin, "model.vocab['" + token + "']"));
   }
   impl->model.emplace(std::move(vocab), std::move(wo));
   // post_processor
@@ -285,7 +323,7 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json(std::string_view text,
     for (const json& t : *a) {
       AddedToken tok;
       try {
-        tok.id = t.at("id").get<int32_t>();
+        tok.id = int_value(t.at("id"), 0, kMaxCount, origin, "added_tokens id");
         tok.content = t.at("content").get<std::string>();
       } catch (const json::exception&) {
         throw Error(origin + ": an added_tokens entry lacks id or content");
@@ -322,7 +360,7 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json(std::string_view text,
   return impl;
 }
 
-std::unique_ptr<Tokenizer::Impl> load_vocab_dir(const std::filesystem::path& dir) {
+std::unique_ptr<Tokenizer::Impl> load_vocab_dir_unchecked(const std::filesystem::path& dir) {
   auto impl = std::make_unique<Tokenizer::Impl>();
   json config = json::object();
   const auto config_path = dir / "tokenizer_config.json";
@@ -432,13 +470,34 @@ std::unique_ptr<Tokenizer::Impl> load_vocab_dir(const std::filesystem::path& dir
   impl->post = PostProcessor({piece(cls, 0), a, piece(sep, 0)},
                              {piece(cls, 0), a, piece(sep, 0), b, piece(sep, 1)});
   if (auto it = config.find("model_max_length"); it != config.end() && it->is_number_integer()) {
-    const auto v = it->get<long long>();
-    if (v > 0 && v < 1000000) impl->model_max_length = static_cast<size_t>(v);
+    const auto v = checked_int(*it, 1, 999999);
+    if (v) impl->model_max_length = static_cast<size_t>(*v);
   }
   finish(*impl, std::move(added));
   impl->pad_token = pad;
   impl->pad_id = vv.find(pad) >= 0 ? vv.find(pad) : 0;
   return impl;
+}
+
+}  // namespace
+
+// Any JSON access that slipped past the checks above (a field of the wrong type) still
+// becomes a sembed::Error naming the file.
+std::unique_ptr<Tokenizer::Impl> load_tokenizer_json(std::string_view text,
+                                                     const std::string& origin) {
+  try {
+    return load_tokenizer_json_unchecked(text, origin);
+  } catch (const json::exception& e) {
+    throw Error(origin + ": malformed tokenizer: " + e.what());
+  }
+}
+
+std::unique_ptr<Tokenizer::Impl> load_vocab_dir(const std::filesystem::path& dir) {
+  try {
+    return load_vocab_dir_unchecked(dir);
+  } catch (const json::exception& e) {
+    throw Error(dir.string() + ": malformed tokenizer configuration: " + e.what());
+  }
 }
 
 }  // namespace sembed::tokenizer
@@ -451,8 +510,8 @@ std::optional<size_t> read_model_max_length(const std::filesystem::path& dir) {
   try {
     const json config = json::parse(read_file(path));
     if (auto it = config.find("model_max_length"); it != config.end() && it->is_number_integer()) {
-      const auto v = it->get<long long>();
-      if (v > 0 && v < 1000000) return static_cast<size_t>(v);
+      const auto v = checked_int(*it, 1, 999999);
+      if (v) return static_cast<size_t>(*v);
     }
   } catch (const std::exception&) {
     // A broken side file does not make a complete tokenizer.json unusable.

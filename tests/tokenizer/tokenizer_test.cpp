@@ -94,6 +94,20 @@ TEST(Tokenizer, UnsupportedComponentIsNamed) {
   EXPECT_THROW(Tokenizer::from_json_text("{not json", "test.json"), Error);
 }
 
+TEST(Tokenizer, HostileNumbersAreErrorsNotCasts) {
+  // Found by tokenizer_fuzz: a huge (float) id used to be cast to int (undefined behaviour).
+  const char* base = R"({"model":{"type":"WordPiece","vocab":{"[UNK]":0,"a":1}},)";
+  for (const std::string tail :
+       {R"("added_tokens":[{"id":8888888888888888888888888888888880,"content":"x"}]})",
+        R"("added_tokens":[{"id":-1,"content":"x"}]})", R"("added_tokens":[{"id":1.5,"content":"x"}]})",
+        R"("truncation":{"max_length":1e300}})", R"("padding":{"strategy":{"Fixed":-3}}})",
+        R"("added_tokens":[{"id":"7","content":"x"}]})", R"("added_tokens":[{"id":1,"content":5}]})"}) {
+    EXPECT_THROW(Tokenizer::from_json_text(std::string(base) + tail, "t.json"), Error) << tail;
+  }
+  EXPECT_THROW(Tokenizer::from_json_text(R"({"model":{"type":"WordPiece","vocab":{"[UNK]":1e20}}})", "t.json"),
+               Error);
+}
+
 TEST(Tokenizer, BothLoadersAgreeOnTheSameVocabulary) {
   // MiniLM's tokenizer.json and the NLI model's vocab.txt hold the same uncased BERT vocab with
   // the same options, so the two loaders must give the same result.

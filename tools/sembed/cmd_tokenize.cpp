@@ -42,8 +42,11 @@ size_t default_max_length(const std::filesystem::path& dir, const tk::Tokenizer&
     std::ifstream in(sbert);
     try {
       const auto j = nlohmann::json::parse(in);
-      if (auto it = j.find("max_seq_length"); it != j.end() && it->is_number_integer()) {
-        return it->get<size_t>();
+      if (auto it = j.find("max_seq_length"); it != j.end() && !it->is_null()) {
+        if (!it->is_number_unsigned() || it->get<uint64_t>() > (1u << 30)) {
+          throw Error(sbert.string() + ": max_seq_length must be a non-negative integer");
+        }
+        return static_cast<size_t>(it->get<uint64_t>());
       }
     } catch (const nlohmann::json::exception& e) {
       throw Error(sbert.string() + ": invalid JSON: " + e.what());
