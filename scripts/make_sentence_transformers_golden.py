@@ -26,6 +26,8 @@ import torch
 import transformers
 from sentence_transformers import SentenceTransformer, util
 
+from model_variants import make_lowercasing_variant
+
 SEED_SENTENCES = [
     "Today's consumers want options that help them take control of their financial lives on the go. CardValet from Fiserv is a mobile app that allows financial institutions to deliver the experiences consumers expect by enabling them to define when, where and how their cards are used.",
     "Consumer’s want options that let them take control of their financial lives on the go. CardValet from Fiserv is a mobile app that helps banks deliver consumer experiences by enabling them to define when, where and how their cards are used.",
@@ -42,28 +44,6 @@ def read_sts(path):
             gold.append(float(row[4]))
             pairs.append((row[5], row[6]))
     return pairs, gold
-
-
-def make_lowercasing_variant(model_dir, dest):
-    """A copy of the model whose tokenizer keeps case and accents but whose
-    sentence_bert_config.json says do_lower_case: sentence-transformers then lowercases the text
-    itself. tests/engine/cli_test.py builds the same directory."""
-    import shutil
-    dest = pathlib.Path(dest)
-    shutil.copytree(model_dir, dest)
-    tok = json.loads((dest / "tokenizer.json").read_text())
-    tok["normalizer"]["lowercase"] = False
-    tok["normalizer"]["strip_accents"] = False
-    (dest / "tokenizer.json").write_text(json.dumps(tok))
-    # transformers builds the normalizer from tokenizer_config.json when it has these keys.
-    tcfg = json.loads((dest / "tokenizer_config.json").read_text())
-    tcfg["do_lower_case"] = False
-    tcfg["strip_accents"] = False
-    (dest / "tokenizer_config.json").write_text(json.dumps(tcfg))
-    cfg = json.loads((dest / "sentence_bert_config.json").read_text())
-    cfg["do_lower_case"] = True
-    (dest / "sentence_bert_config.json").write_text(json.dumps(cfg))
-    return dest
 
 
 LOWERCASE_TEXTS = ["Hello WORLD", "ÉCOLE Normale Supérieure", "ΣΊΣΥΦΟΣ and ДОМ"]

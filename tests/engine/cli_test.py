@@ -8,7 +8,6 @@ Usage: cli_test.py PATH/TO/sembed   (golden files from scripts/make_sentence_tra
 import json
 import os
 import pathlib
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,8 @@ import numpy as np
 
 SEMBED = sys.argv.pop(1) if len(sys.argv) > 1 else "build/sembed"
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+from model_variants import make_lowercasing_variant  # noqa: E402
 REF = json.loads((ROOT / "tests" / "golden" / "minilm_reference.json").read_text())
 SEED = [
     "Today's consumers want options that help them take control of their financial lives on the go. CardValet from Fiserv is a mobile app that allows financial institutions to deliver the experiences consumers expect by enabling them to define when, where and how their cards are used.",
@@ -83,25 +84,9 @@ class Formats(unittest.TestCase):
 
 class DoLowerCase(unittest.TestCase):
     def test_lowercasing_before_a_cased_tokenizer_matches_sentence_transformers(self):
-        # The same variant scripts/make_sentence_transformers_golden.py builds: tokenizer keeps
-        # case and accents, sentence_bert_config.json says do_lower_case.
-        model_dir = pathlib.Path(REF_MODEL_DIR())
+        # The variant scripts/make_sentence_transformers_golden.py made the golden vectors with.
         with tempfile.TemporaryDirectory() as d:
-            dest = pathlib.Path(d) / "m"
-            shutil.copytree(model_dir, dest, ignore=shutil.ignore_patterns("model.safetensors"))
-            os.symlink(model_dir / "model.safetensors", dest / "model.safetensors")
-            tok = json.loads((dest / "tokenizer.json").read_text())
-            tok["normalizer"]["lowercase"] = False
-            tok["normalizer"]["strip_accents"] = False
-            (dest / "tokenizer.json").write_text(json.dumps(tok))
-            # transformers builds the normalizer from tokenizer_config.json when it has these keys.
-            tcfg = json.loads((dest / "tokenizer_config.json").read_text())
-            tcfg["do_lower_case"] = False
-            tcfg["strip_accents"] = False
-            (dest / "tokenizer_config.json").write_text(json.dumps(tcfg))
-            cfg = json.loads((dest / "sentence_bert_config.json").read_text())
-            cfg["do_lower_case"] = True
-            (dest / "sentence_bert_config.json").write_text(json.dumps(cfg))
+            dest = make_lowercasing_variant(REF_MODEL_DIR(), pathlib.Path(d) / "m")
             r = run("embed", "--model", str(dest), "-f", "json", *REF["do_lower_case_texts"])
         self.assertEqual(r.returncode, 0, r.stderr)
         np.testing.assert_allclose(np.array(json.loads(r.stdout)), np.array(REF["do_lower_case_embeddings"]), atol=1e-5)
