@@ -92,6 +92,13 @@ Server::Server(ServerOptions options, std::unique_ptr<Backend> backend)
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   s.http.set_payload_max_length(s.options.max_body_bytes);
   s.http.set_tcp_nodelay(true);
+  // httplib's default socket options add SO_REUSEPORT, which lets a second server bind a port
+  // already in use and silently share its traffic. SO_REUSEADDR alone still allows a quick
+  // restart while old connections are in TIME_WAIT.
+  s.http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.http.set_keep_alive_max_count(1000);
   s.http.set_keep_alive_timeout(5);
   s.http.set_read_timeout(10);

@@ -432,6 +432,16 @@ TEST_F(Routes, EngineFailureIsA500NotACrash) {
   EXPECT_EQ(srv.post("/embed", json{{"inputs", "still fine"}}).status, 200);
 }
 
+TEST(RoutesOptions, PortInUseIsAnError) {
+  TestServer first(ServerOptions{}, std::make_unique<FakeBackend>());
+  ServerOptions o;
+  o.host = "127.0.0.1";
+  o.port = first.port();
+  Server second(o, std::make_unique<FakeBackend>());
+  EXPECT_THROW(second.start(), Error);
+  EXPECT_EQ(first.get("/health").status, 200);
+}
+
 TEST(RoutesOptions, AutoTruncate) {
   ServerOptions o;
   o.auto_truncate = true;
