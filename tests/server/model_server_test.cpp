@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
+#include <stdexcept>
 #include <map>
 #include <random>
 #include <sstream>
@@ -40,7 +41,9 @@ float max_abs_diff(const std::vector<float>& a, const float* b, size_t n) {
 
 // STS-B test sentences: real text of varied length.
 std::vector<std::string> sts_sentences(size_t limit) {
-  std::ifstream in(std::string(SEMBED_SHARED_DATA) + "/stsbenchmark/sts-test.csv");
+  const std::string path = std::string(SEMBED_SHARED_DATA) + "/stsbenchmark/sts-test.csv";
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read " + path);
   std::vector<std::string> out;
   std::string line;
   while (std::getline(in, line) && out.size() < limit) {
