@@ -4,6 +4,7 @@
 // (split on '\n' only; with --pair a line holds "A<TAB>B", split at the first tab).
 // Invalid UTF-8 is refused with the line (or argument) and byte offset; nothing is replaced.
 #include <sembed/error.hpp>
+#include <sembed/sembed.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -118,11 +119,9 @@ void check_utf8(const std::string& text, const std::string& where) {
 }
 
 void run_tokenize(const TokenizeArgs& args) {
-  std::string model = args.model;
-  if (model.empty()) {
-    if (const char* env = std::getenv("SEMBED_MODEL")) model = env;
-  }
-  if (model.empty()) throw Error("tokenize: no model (use --model DIR or set SEMBED_MODEL)");
+  std::optional<std::filesystem::path> explicit_dir;
+  if (!args.model.empty()) explicit_dir = args.model;
+  const std::string model = resolve_model_dir(explicit_dir).string();
   const tk::Tokenizer tokenizer = tk::Tokenizer::from_model_dir(model);
   const size_t max_length = args.max_length ? *args.max_length : default_max_length(model, tokenizer);
 
@@ -229,7 +228,7 @@ void register_tokenize(CLI::App& app) {
       "Tokenize texts like Hugging Face tokenizers; prints JSON Lines (input_ids, "
       "token_type_ids, attention_mask, tokens, offsets in code points). Without TEXT, reads one "
       "text per line from standard input (with --pair: 'A<TAB>B').");
-  cmd->add_option("--model", args->model, "Model directory (default: $SEMBED_MODEL)");
+  cmd->add_option("--model", args->model, "Model directory (default: $SEMBED_MODEL, then the default all-MiniLM-L6-v2)");
   cmd->add_option("--max-length", args->max_length,
                   "Truncate to N tokens including special tokens (default: the model's "
                   "max_seq_length; 0: no truncation)");
