@@ -50,4 +50,22 @@ void PostProcessor::process(const Encoding& a, const Encoding* b, bool add_speci
   out.attention_mask.assign(out.ids.size(), 1);
 }
 
+PostProcessor PostProcessor::bert(const std::string& cls_token, int32_t cls_id,
+                                  const std::string& sep_token, int32_t sep_id) {
+  auto special = [](const std::string& token, int32_t id, int32_t type_id) {
+    TemplatePiece p;
+    p.tokens = {token};
+    p.ids = {id};
+    p.type_id = type_id;
+    return p;
+  };
+  TemplatePiece a, b;
+  a.is_sequence = true;
+  b.is_sequence = true;
+  b.sequence = 1;
+  b.type_id = 1;
+  const TemplatePiece cls = special(cls_token, cls_id, 0), sep = special(sep_token, sep_id, 0);
+  return PostProcessor({cls, a, sep}, {cls, a, sep, b, special(sep_token, sep_id, 1)});
+}
+
 }  // namespace sembed::tokenizer

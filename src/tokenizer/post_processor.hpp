@@ -26,6 +26,11 @@ class PostProcessor {
   PostProcessor() = default;  // no template: sequences are concatenated as they are
   PostProcessor(std::vector<TemplatePiece> single, std::vector<TemplatePiece> pair);
 
+  // BERT's template: [CLS] A [SEP] for one text, [CLS] A [SEP] B [SEP] for a pair, with type id
+  // 1 for B and its [SEP]. Both loaders (tokenizer.json's BertProcessing, vocab.txt) use it.
+  static PostProcessor bert(const std::string& cls_token, int32_t cls_id,
+                            const std::string& sep_token, int32_t sep_id);
+
   // Number of special tokens added to a single text or a pair.
   size_t added_tokens(bool pair) const { return pair ? pair_added_ : single_added_; }
 

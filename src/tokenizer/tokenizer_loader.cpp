@@ -173,20 +173,11 @@ PostProcessor read_post_processor(const json& j, const Reader& r) {
     try {
       const json& sep = j.at("sep");
       const json& cls = j.at("cls");
-      auto piece = [&r](const json& t, int32_t type_id) {
-        TemplatePiece p;
-        p.tokens = {t.at(0).get<std::string>()};
-        p.ids = {int_value(t.at(1), 0, kMaxCount, r.origin, "post_processor (BertProcessing) id")};
-        p.type_id = type_id;
-        return p;
+      auto id_of = [&r](const json& t) {
+        return int_value(t.at(1), 0, kMaxCount, r.origin, "post_processor (BertProcessing) id");
       };
-      TemplatePiece a, b;
-      a.is_sequence = true;
-      b.is_sequence = true;
-      b.sequence = 1;
-      b.type_id = 1;
-      return PostProcessor({piece(cls, 0), a, piece(sep, 0)},
-                           {piece(cls, 0), a, piece(sep, 0), b, piece(sep, 1)});
+      return PostProcessor::bert(cls.at(0).get<std::string>(), id_of(cls),
+                                 sep.at(0).get<std::string>(), id_of(sep));
     } catch (const json::exception&) {
       throw Error(r.origin + ": post_processor (BertProcessing) is malformed");
     }
@@ -455,20 +446,7 @@ std::unique_ptr<Tokenizer::Impl> load_vocab_dir_unchecked(const std::filesystem:
     if (i < 0) throw Error(vocab_path.string() + ": special token '" + t + "' is not in the vocabulary");
     return i;
   };
-  auto piece = [&](const std::string& t, int32_t type_id) {
-    TemplatePiece p;
-    p.ids = {special_id(t)};
-    p.tokens = {t};
-    p.type_id = type_id;
-    return p;
-  };
-  TemplatePiece a, b;
-  a.is_sequence = true;
-  b.is_sequence = true;
-  b.sequence = 1;
-  b.type_id = 1;
-  impl->post = PostProcessor({piece(cls, 0), a, piece(sep, 0)},
-                             {piece(cls, 0), a, piece(sep, 0), b, piece(sep, 1)});
+  impl->post = PostProcessor::bert(cls, special_id(cls), sep, special_id(sep));
   if (auto it = config.find("model_max_length"); it != config.end() && it->is_number_integer()) {
     const auto v = checked_int(*it, 1, 999999);
     if (v) impl->model_max_length = static_cast<size_t>(*v);

@@ -12,20 +12,7 @@
 namespace sembed::model {
 namespace {
 
-const std::filesystem::path kFixture =
-    std::filesystem::path(SEMBED_SOURCE_DIR) / "tests/fixtures/tiny-bert";
-
-struct Tiny {
-  loader::ModelDirectory dir = loader::read_model_directory(kFixture);
-  loader::WeightStore weights = loader::WeightStore::open(kFixture);
-  BertEncoder encoder{dir.bert, weights};
-  test::Reference ref = test::read_reference(kFixture / "reference.json");
-};
-
-const Tiny& tiny() {
-  static Tiny t;
-  return t;
-}
+using test::tiny;
 
 TEST(BertEncoderInvariance, AloneEqualsInAnyBatchBitForBit) {
   const auto& r = tiny().ref;

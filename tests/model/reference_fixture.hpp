@@ -86,4 +86,20 @@ inline Diffs compare(const BertEncoder& enc, const Reference& r, int threads) {
   return d;
 }
 
+// The committed tiny random BERT (tests/fixtures/tiny-bert) with its encoder and reference,
+// loaded once per test binary.
+struct TinyBert {
+  static inline const std::filesystem::path kDir =
+      std::filesystem::path(SEMBED_SOURCE_DIR) / "tests/fixtures/tiny-bert";
+  loader::ModelDirectory dir = loader::read_model_directory(kDir);
+  loader::WeightStore weights = loader::WeightStore::open(kDir);
+  BertEncoder encoder{dir.bert, weights};
+  Reference ref = read_reference(kDir / "reference.json");
+};
+
+inline const TinyBert& tiny() {
+  static const TinyBert t;
+  return t;
+}
+
 }  // namespace sembed::model::test
