@@ -10,6 +10,7 @@
 // Does not: normalize or split anything itself (normalizers/, pre_tokenizers/ do).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

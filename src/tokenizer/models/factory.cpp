@@ -6,12 +6,14 @@ namespace sembed::tokenizer {
 using ModelPtr = std::unique_ptr<Model>;
 ModelPtr build_wordpiece(const json&, const StageContext&);
 ModelPtr build_unigram(const json&, const StageContext&);
+ModelPtr build_bpe(const json&, const StageContext&);
 
 namespace {
 
 const StageBuilder<ModelPtr> kModels[] = {
     {"WordPiece", build_wordpiece},
     {"Unigram", build_unigram},
+    {"BPE", build_bpe},
 };
 
 }  // namespace

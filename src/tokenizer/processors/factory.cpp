@@ -6,12 +6,16 @@ namespace sembed::tokenizer {
 using PostProcessorPtr = std::unique_ptr<PostProcessor>;
 PostProcessorPtr build_template_processing(const json&, const StageContext&);
 PostProcessorPtr build_bert_processing(const json&, const StageContext&);
+PostProcessorPtr build_roberta_processing(const json&, const StageContext&);
+PostProcessorPtr build_byte_level_processing(const json&, const StageContext&);
 
 namespace {
 
 const StageBuilder<PostProcessorPtr> kPostProcessors[] = {
     {"TemplateProcessing", build_template_processing},
     {"BertProcessing", build_bert_processing},
+    {"RobertaProcessing", build_roberta_processing},
+    {"ByteLevel", build_byte_level_processing},
 };
 
 }  // namespace
