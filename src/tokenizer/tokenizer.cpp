@@ -186,6 +186,43 @@ Encoding Tokenizer::encode_pair(std::string_view a, std::string_view b,
   return impl_->encode(a, &b, options);
 }
 
+std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
+  const std::vector<AddedToken>& added_tokens = impl_->added.tokens();
+  auto is_special = [&](const std::string& content) {
+    for (const AddedToken& t : added_tokens) {
+      if (t.special && t.content == content) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (int32_t id : ids) {
+    const std::string* token = nullptr;
+    for (const AddedToken& t : added_tokens) {
+      if (t.id == id) token = &t.content;
+    }
+    if (token == nullptr && id >= 0 && static_cast<size_t>(id) < impl_->model->id_bound()) {
+      const std::string& t = impl_->model->id_to_token(id);
+      if (!t.empty()) token = &t;
+    }
+    if (token == nullptr) continue;
+    if (skip_special_tokens && is_special(*token)) continue;
+    tokens.push_back(*token);
+  }
+  if (impl_->decoder) {
+    impl_->decoder->decode_chain(tokens);
+    std::string text;
+    for (const std::string& t : tokens) text += t;
+    return text;
+  }
+  std::string text;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (i) text.push_back(' ');
+    text += tokens[i];
+  }
+  return text;
+}
+
 int32_t Tokenizer::pad_id() const { return impl_->pad_id; }
 const std::string& Tokenizer::pad_token() const { return impl_->pad_token; }
 size_t Tokenizer::vocab_size() const {

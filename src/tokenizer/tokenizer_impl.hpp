@@ -7,6 +7,7 @@
 #include <string>
 
 #include "tokenizer/added_vocabulary.hpp"
+#include "tokenizer/decoders/decoder.hpp"
 #include "tokenizer/models/model.hpp"
 #include "tokenizer/normalizers/normalizer.hpp"
 #include "tokenizer/padding.hpp"
@@ -22,6 +23,7 @@ struct Tokenizer::Impl {
   std::unique_ptr<PreTokenizer> pre_tokenizer;  // null: each normalized piece is one split
   std::unique_ptr<Model> model;                 // never null once loaded
   std::unique_ptr<PostProcessor> post;          // null: sequences are concatenated
+  std::unique_ptr<Decoder> decoder;             // null: decode joins the tokens with ' '
   AddedVocabulary added;
   std::optional<TruncationParams> truncation;
   std::optional<PaddingParams> padding;

@@ -163,6 +163,9 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json_unchecked(std::string_view 
   if (auto p = root.find("post_processor"); p != root.end() && !p->is_null()) {
     impl->post = build_post_processor(*p, StageContext{origin, "post_processor"});
   }
+  if (auto d = root.find("decoder"); d != root.end() && !d->is_null()) {
+    impl->decoder = build_decoder(*d, StageContext{origin, "decoder"});
+  }
   if (auto t = root.find("truncation"); t != root.end() && !t->is_null()) {
     impl->truncation = read_truncation(*t, r);
   }
@@ -240,6 +243,9 @@ std::unique_ptr<Tokenizer::Impl> load_vocab_dir_unchecked(const std::filesystem:
   }
   impl->normalizer = std::make_unique<BertNormalizer>(no);
   impl->pre_tokenizer = std::make_unique<BertPreTokenizer>();
+  // BertTokenizerFast's decoder.
+  impl->decoder = build_decoder(json{{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", true}},
+                                StageContext{config_path.string(), "decoder"});
 
   // special_tokens_map.json wins over tokenizer_config.json, as in transformers.
   auto special = [&](const char* key, const char* fallback) {

@@ -101,8 +101,8 @@ def decode_check(binary, model_dir, ref, id_lists, name, failures):
     payload = "".join(json.dumps(ids) + "\n" for ids in id_lists).encode()
     for skip in (False, True):
         cmd = [binary, "tokenize", "--model", model_dir, "--decode"]
-        if skip:
-            cmd.append("--skip-special-tokens")
+        if not skip:
+            cmd.append("--keep-special-tokens")
         proc = subprocess.run(cmd, input=payload, capture_output=True)
         if proc.returncode != 0:
             raise SystemExit("sembed --decode failed: %s" % proc.stderr.decode()[:2000])
@@ -147,10 +147,8 @@ def main():
         def run(label, model_dir, texts, is_pair, max_length):
             nonlocal bad, checked
             ref = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
-            # run_mode passes --max-length 0 for "none", which cuts everything when the
-            # post-processor adds no special tokens; a length nothing reaches is the same.
             bad += differential.run_mode(args.binary, label, model_dir, ref, texts, is_pair,
-                                         max_length or 10 ** 8, "none", failures)
+                                         max_length, "none", failures)
             checked += len(texts)
             return ref
 
