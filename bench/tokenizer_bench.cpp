@@ -38,8 +38,8 @@ const std::vector<std::string>& sentences() {
   return all;
 }
 
-void run(benchmark::State& state, const char* model, size_t max_length) {
-  const Tokenizer tok = Tokenizer::from_model_dir(std::string(SEMBED_SHARED_DATA) + "/" + model);
+void run_dir(benchmark::State& state, const std::string& dir, size_t max_length) {
+  const Tokenizer tok = Tokenizer::from_model_dir(dir);
   const auto& texts = sentences();
   size_t bytes = 0;
   for (const auto& t : texts) bytes += t.size();
@@ -54,11 +54,20 @@ void run(benchmark::State& state, const char* model, size_t max_length) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
 }
 
+void run(benchmark::State& state, const char* model, size_t max_length) {
+  run_dir(state, std::string(SEMBED_SHARED_DATA) + "/" + model, max_length);
+}
+
 void BM_StsbMiniLM(benchmark::State& state) { run(state, "all-MiniLM-L6-v2", 256); }
+// Byte-level BPE (RoBERTa's pipeline) with the test tokenizer tests/tokenizer/bpe/roberta.
+void BM_StsbRobertaBpe(benchmark::State& state) {
+  run_dir(state, std::string(SEMBED_SOURCE_DIR) + "/tests/tokenizer/bpe/roberta", 128);
+}
 void BM_StsbNliVocabTxt(benchmark::State& state) { run(state, "bert-base-nli-mean-tokens", 128); }
 
 BENCHMARK(BM_StsbMiniLM)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_StsbNliVocabTxt)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_StsbRobertaBpe)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 }  // namespace
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Tokenizer throughput: Hugging Face tokenizers' encode_batch vs sembed, same corpus, one thread.
 
-Corpus: every STS-B sentence (17,256 texts), tokenizer all-MiniLM-L6-v2, truncation at 256
-(its max_seq_length), no padding. HF runs with RAYON_NUM_THREADS=1 (set before import) and
-TOKENIZERS_PARALLELISM=false; sembed's bench/tokenizer_bench is single-threaded.
+Corpus: every STS-B sentence (17,256 texts), no padding. Tokenizers (--tokenizer):
+  minilm   all-MiniLM-L6-v2 (WordPiece), truncation at 256 (its max_seq_length)
+  roberta  tests/tokenizer/bpe/roberta (byte-level BPE + RobertaProcessing), truncation at 128
+HF runs with RAYON_NUM_THREADS=1 (set before import) and TOKENIZERS_PARALLELISM=false; sembed's
+bench/tokenizer_bench is single-threaded.
 
-  python bench/tokenizer_hf_bench.py --data ../shared/data [--sembed-bench build/tokenizer_bench]
+  python bench/tokenizer_hf_bench.py --data ../shared/data [--tokenizer roberta]
+      [--sembed-bench build/bench/tokenizer_bench]
 """
 import argparse
 import json
@@ -29,12 +32,18 @@ def main():
     ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "shared", "data"))
     ap.add_argument("--sembed-bench", help="path to the tokenizer_bench binary")
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--tokenizer", choices=["minilm", "roberta"], default="minilm")
     args = ap.parse_args()
+    file, max_length, bench = {
+        "minilm": (os.path.join(args.data, "all-MiniLM-L6-v2", "tokenizer.json"), 256, "BM_StsbMiniLM"),
+        "roberta": (os.path.join(HERE, "..", "tests", "tokenizer", "bpe", "roberta", "tokenizer.json"),
+                    128, "BM_StsbRobertaBpe"),
+    }[args.tokenizer]
 
     texts = tokenizer_corpus.sts_sentences(args.data)
-    tok = Tokenizer.from_file(os.path.join(args.data, "all-MiniLM-L6-v2", "tokenizer.json"))
+    tok = Tokenizer.from_file(file)
     tok.no_padding()
-    tok.enable_truncation(256)
+    tok.enable_truncation(max_length)
     tok.encode_batch(texts[:1000])  # warm up
     # CPU time is what google benchmark's items_per_second uses too; it stays meaningful on a
     # shared machine, where wall time depends on the neighbours.
@@ -48,7 +57,7 @@ def main():
     print("HF tokenizers encode_batch, 1 thread: %.0f sentences/s CPU time (%.0f/s wall; %d sentences x %d rounds)"
           % (hf, rounds * len(texts) / wall, len(texts), rounds))
     if args.sembed_bench:
-        out = subprocess.run([args.sembed_bench, "--benchmark_filter=BM_StsbMiniLM",
+        out = subprocess.run([args.sembed_bench, "--benchmark_filter=" + bench,
                               "--benchmark_format=json"], check=True, capture_output=True, text=True)
         result = json.loads(out.stdout)["benchmarks"][0]
         sembed = result["items_per_second"]

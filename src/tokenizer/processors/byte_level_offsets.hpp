@@ -6,13 +6,16 @@
 // bytes. The two agree whenever each trimmed 'Ġ' stands for an original one-byte ' ', which is
 // the case unless a normalizer turned a multi-byte character into ' ' (documented in
 // docs/tokenizer.md as a known difference).
-// Does not: add special tokens (post_processor.hpp).
+// Does not: add special tokens (the post-processors do).
 #pragma once
+
+#include <cstddef>
 
 #include "tokenizer/encoding.hpp"
 
 namespace sembed::tokenizer {
 
-void trim_byte_level_offsets(Encoding& encoding, bool add_prefix_space);
+// Trims tokens [begin, end) of `encoding`, which hold one sequence (token `begin` is its first).
+void trim_byte_level_offsets(Encoding& encoding, size_t begin, size_t end, bool add_prefix_space);
 
 }  // namespace sembed::tokenizer

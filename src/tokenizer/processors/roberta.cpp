@@ -40,18 +40,19 @@ class RobertaProcessing final : public PostProcessor {
 
   void process(const Encoding& a, const Encoding* b, bool add_special_tokens,
                Encoding& out) const override {
-    Encoding ta = a, tb = b != nullptr ? *b : Encoding{};
-    if (trim_offsets_) {
-      trim_byte_level_offsets(ta, add_prefix_space_);
-      if (b != nullptr) trim_byte_level_offsets(tb, add_prefix_space_);
-    }
     out = Encoding{};
+    // Each sequence is trimmed where it lands in `out` (no copies of the inputs).
+    auto append = [&](const Encoding& s) {
+      const size_t first = out.ids.size();
+      append_encoding(s, 0, out);
+      if (trim_offsets_) trim_byte_level_offsets(out, first, out.ids.size(), add_prefix_space_);
+    };
     if (add_special_tokens) append_special(cls_, out);
-    append_encoding(ta, 0, out);
+    append(a);
     if (add_special_tokens) append_special(sep_, out);
     if (b != nullptr) {
       if (add_special_tokens) append_special(sep_, out);
-      append_encoding(tb, 0, out);
+      append(*b);
       if (add_special_tokens) append_special(sep_, out);
     }
     out.attention_mask.assign(out.ids.size(), 1);
@@ -68,14 +69,11 @@ class ByteLevelProcessing final : public PostProcessor {
       : trim_offsets_(trim_offsets), add_prefix_space_(add_prefix_space) {}
   size_t added_tokens(bool) const override { return 0; }
   void process(const Encoding& a, const Encoding* b, bool, Encoding& out) const override {
-    if (!trim_offsets_) {
-      concatenate_encodings(a, b, out);
-      return;
+    concatenate_encodings(a, b, out);
+    if (trim_offsets_) {
+      trim_byte_level_offsets(out, 0, a.size(), add_prefix_space_);
+      trim_byte_level_offsets(out, a.size(), out.size(), add_prefix_space_);
     }
-    Encoding ta = a, tb = b != nullptr ? *b : Encoding{};
-    trim_byte_level_offsets(ta, add_prefix_space_);
-    if (b != nullptr) trim_byte_level_offsets(tb, add_prefix_space_);
-    concatenate_encodings(ta, b != nullptr ? &tb : nullptr, out);
   }
 
  private:
