@@ -20,7 +20,7 @@ const std::vector<std::string>& sentences() {
   static const std::vector<std::string> all = [] {
     std::vector<std::string> out;
     for (const char* name : {"sts-train.csv", "sts-dev.csv", "sts-test.csv"}) {
-      std::ifstream in(std::string(SEMBED_SHARED_DATA) + "/stsbenchmark/" + name);
+      std::ifstream in(std::string(SEMBED_TEST_DATA) + "/stsbenchmark/" + name);
       std::string line;
       while (std::getline(in, line)) {
         std::vector<std::string> cols;
@@ -39,7 +39,7 @@ const std::vector<std::string>& sentences() {
 }
 
 void run(benchmark::State& state, const char* model, size_t max_length) {
-  const Tokenizer tok = Tokenizer::from_model_dir(std::string(SEMBED_SHARED_DATA) + "/" + model);
+  const Tokenizer tok = Tokenizer::from_model_dir(std::string(SEMBED_TEST_DATA) + "/" + model);
   const auto& texts = sentences();
   size_t bytes = 0;
   for (const auto& t : texts) bytes += t.size();

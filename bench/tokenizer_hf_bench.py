@@ -5,7 +5,7 @@ Corpus: every STS-B sentence (17,256 texts), tokenizer all-MiniLM-L6-v2, truncat
 (its max_seq_length), no padding. HF runs with RAYON_NUM_THREADS=1 (set before import) and
 TOKENIZERS_PARALLELISM=false; sembed's bench/tokenizer_bench is single-threaded.
 
-  python bench/tokenizer_hf_bench.py --data ../shared/data [--sembed-bench build/tokenizer_bench]
+  python bench/tokenizer_hf_bench.py --data tests/data [--sembed-bench build/tokenizer_bench]
 """
 import argparse
 import json
@@ -26,7 +26,7 @@ import tokenizer_corpus  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "shared", "data"))
+    ap.add_argument("--data", default=os.path.join(HERE, "..", "tests", "data"))
     ap.add_argument("--sembed-bench", help="path to the tokenizer_bench binary")
     ap.add_argument("--seconds", type=float, default=5.0)
     args = ap.parse_args()

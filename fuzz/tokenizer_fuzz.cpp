@@ -26,12 +26,12 @@ using sembed::tokenizer::Tokenizer;
 namespace {
 
 const Tokenizer& minilm() {
-  static const Tokenizer t = Tokenizer::from_model_dir(std::string(SEMBED_SHARED_DATA) + "/all-MiniLM-L6-v2");
+  static const Tokenizer t = Tokenizer::from_model_dir(std::string(SEMBED_TEST_DATA) + "/all-MiniLM-L6-v2");
   return t;
 }
 const Tokenizer& nli() {
   static const Tokenizer t =
-      Tokenizer::from_model_dir(std::string(SEMBED_SHARED_DATA) + "/bert-base-nli-mean-tokens");
+      Tokenizer::from_model_dir(std::string(SEMBED_TEST_DATA) + "/bert-base-nli-mean-tokens");
   return t;
 }
 

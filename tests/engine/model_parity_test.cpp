@@ -51,7 +51,7 @@ struct StsTest {
 };
 
 StsTest read_sts_test() {
-  std::ifstream in(std::string(SEMBED_SHARED_DATA) + "/stsbenchmark/sts-test.csv");
+  std::ifstream in(std::string(SEMBED_TEST_DATA) + "/stsbenchmark/sts-test.csv");
   StsTest sts;
   std::string line;
   while (std::getline(in, line)) {

@@ -41,7 +41,7 @@ float max_abs_diff(const std::vector<float>& a, const float* b, size_t n) {
 
 // STS-B test sentences: real text of varied length.
 std::vector<std::string> sts_sentences(size_t limit) {
-  const std::string path = std::string(SEMBED_SHARED_DATA) + "/stsbenchmark/sts-test.csv";
+  const std::string path = std::string(SEMBED_TEST_DATA) + "/stsbenchmark/sts-test.csv";
   std::ifstream in(path);
   if (!in) throw std::runtime_error("cannot read " + path);
   std::vector<std::string> out;

@@ -17,7 +17,7 @@ Configurations:
   added-tokens               MiniLM plus added tokens with normalized / lstrip / rstrip /
                              single_word set
 
-Usage: differential.py --binary build/sembed --data ../shared/data [--count 100000]
+Usage: differential.py --binary build/sembed --data tests/data [--count 100000]
 """
 import argparse
 import json

@@ -17,7 +17,7 @@
 namespace sembed::tokenizer {
 namespace {
 
-const std::string kData = SEMBED_SHARED_DATA;
+const std::string kData = SEMBED_TEST_DATA;
 const std::string kMiniLm = kData + "/all-MiniLM-L6-v2";
 const std::string kNli = kData + "/bert-base-nli-mean-tokens";
 
