@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <random>
@@ -29,7 +30,13 @@ double metric_value(const std::string& body, const std::string& name) {
 }
 
 std::shared_ptr<const Model> default_model() {
-  static std::shared_ptr<const Model> model = Model::load(resolve_model_dir(std::nullopt));
+  // SEMBED_TEST_THREADS: encoder threads per call (1 under ThreadSanitizer, see
+  // scripts/check_thread_safety.sh).
+  static std::shared_ptr<const Model> model = [] {
+    LoadOptions options;
+    if (const char* t = std::getenv("SEMBED_TEST_THREADS")) options.threads = std::atoi(t);
+    return Model::load(resolve_model_dir(std::nullopt), options);
+  }();
   return model;
 }
 
@@ -159,7 +166,10 @@ TEST_F(ModelServer, ConcurrentClientsGetTheirOwnVectors) {
     alone[i] = to_vector(r.parsed()["data"][0]["embedding"]);
   }
 
-  constexpr int kClients = 64, kRequests = 50;
+  // SEMBED_TEST_REQUESTS lowers the requests per client (the ThreadSanitizer run uses 5).
+  constexpr int kClients = 64;
+  const char* requests_env = std::getenv("SEMBED_TEST_REQUESTS");
+  const int kRequests = requests_env ? std::max(1, std::atoi(requests_env)) : 50;
   std::atomic<int> errors{0}, mismatches{0}, exact{0}, vectors{0};
   std::atomic<float> worst{0};
   std::vector<std::thread> clients;
