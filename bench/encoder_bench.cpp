@@ -47,11 +47,11 @@ size_t sentence_count() {
 
 // Both sentences of each STS-B dev pair (tab-separated, columns 6 and 7).
 std::vector<std::string> sts_sentences(size_t limit) {
-  const char* env = std::getenv("SEMBED_SHARED_DATA");
+  const char* env = std::getenv("SEMBED_TEST_DATA");
   const std::string file =
-      std::string(env ? env : SEMBED_SHARED_DATA) + "/stsbenchmark/sts-dev.csv";
+      std::string(env ? env : SEMBED_TEST_DATA) + "/stsbenchmark/sts-dev.csv";
   std::ifstream in(file);
-  if (!in) throw std::runtime_error("cannot read " + file + " (set SEMBED_SHARED_DATA)");
+  if (!in) throw std::runtime_error("cannot read " + file + " (set SEMBED_TEST_DATA)");
   std::vector<std::string> out;
   std::string line;
   while (out.size() < limit && std::getline(in, line)) {

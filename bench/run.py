@@ -32,9 +32,9 @@ PEERS = os.path.join(HERE, "peers")
 WORK = os.path.join(HERE, "work")
 RESULTS = os.path.join(HERE, "results")
 VENV_PY = os.path.join(HERE, ".venv", "bin", "python")
-STSB = [os.path.join(ROOT, "..", "shared", "data", "stsbenchmark", f"sts-{s}.csv")
+STSB = [os.path.join(ROOT, "tests", "data", "stsbenchmark", f"sts-{s}.csv")
         for s in ("dev", "test")]
-SEED_BERT_FILES = os.path.join(ROOT, "..", "shared", "data", "bert-base-nli-mean-tokens")
+SEED_BERT_FILES = os.path.join(ROOT, "tests", "data", "bert-base-nli-mean-tokens")
 
 
 def reexec_in_venv(python: str | None) -> None:

@@ -20,7 +20,7 @@ const std::vector<std::string>& sentences() {
   static const std::vector<std::string> all = [] {
     std::vector<std::string> out;
     for (const char* name : {"sts-train.csv", "sts-dev.csv", "sts-test.csv"}) {
-      std::ifstream in(std::string(SEMBED_SHARED_DATA) + "/stsbenchmark/" + name);
+      std::ifstream in(std::string(SEMBED_TEST_DATA) + "/stsbenchmark/" + name);
       std::string line;
       while (std::getline(in, line)) {
         std::vector<std::string> cols;
@@ -55,7 +55,7 @@ void run_dir(benchmark::State& state, const std::string& dir, size_t max_length)
 }
 
 void run(benchmark::State& state, const char* model, size_t max_length) {
-  run_dir(state, std::string(SEMBED_SHARED_DATA) + "/" + model, max_length);
+  run_dir(state, std::string(SEMBED_TEST_DATA) + "/" + model, max_length);
 }
 
 void BM_StsbMiniLM(benchmark::State& state) { run(state, "all-MiniLM-L6-v2", 256); }

@@ -7,7 +7,7 @@ Corpus: every STS-B sentence (17,256 texts), no padding. Tokenizers (--tokenizer
 HF runs with RAYON_NUM_THREADS=1 (set before import) and TOKENIZERS_PARALLELISM=false; sembed's
 bench/tokenizer_bench is single-threaded.
 
-  python bench/tokenizer_hf_bench.py --data ../shared/data [--tokenizer roberta]
+  python bench/tokenizer_hf_bench.py --data tests/data [--tokenizer roberta]
       [--sembed-bench build/bench/tokenizer_bench]
 """
 import argparse
@@ -29,7 +29,7 @@ import tokenizer_corpus  # noqa: E402
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "shared", "data"))
+    ap.add_argument("--data", default=os.path.join(HERE, "..", "tests", "data"))
     ap.add_argument("--sembed-bench", help="path to the tokenizer_bench binary")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--tokenizer", choices=["minilm", "roberta"], default="minilm")

@@ -8,30 +8,30 @@
 // Invariants checked on every encoding: equal field lengths, offsets inside the text's code
 // points with start <= end, ids inside the vocabulary. Invalid UTF-8 must raise sembed::Error.
 // Run it as fuzz/README.md says.
-#include <sembed/error.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <sembed/error.hpp>
 #include <string>
 #include <string_view>
 
 #include "core/utf8.hpp"
 #include "tokenizer/tokenizer.hpp"
 
-using sembed::tokenizer::Encoding;
 using sembed::tokenizer::EncodeOptions;
+using sembed::tokenizer::Encoding;
 using sembed::tokenizer::Tokenizer;
 
 namespace {
 
 const Tokenizer& minilm() {
-  static const Tokenizer t = Tokenizer::from_model_dir(std::string(SEMBED_SHARED_DATA) + "/all-MiniLM-L6-v2");
+  static const Tokenizer t =
+      Tokenizer::from_model_dir(std::string(SEMBED_TEST_DATA) + "/all-MiniLM-L6-v2");
   return t;
 }
 const Tokenizer& nli() {
   static const Tokenizer t =
-      Tokenizer::from_model_dir(std::string(SEMBED_SHARED_DATA) + "/bert-base-nli-mean-tokens");
+      Tokenizer::from_model_dir(std::string(SEMBED_TEST_DATA) + "/bert-base-nli-mean-tokens");
   return t;
 }
 
@@ -43,7 +43,10 @@ void check(const Encoding& e, size_t len_a, size_t len_b, size_t vocab_bound) {
   }
   for (size_t i = 0; i < n; ++i) {
     const auto [s, t] = e.offsets[i];
-    if (s > t || t > std::max(len_a, len_b)) std::abort();
+    // Each token's offsets lie inside its own text: type id 0 is text A, 1 is text B (BERT's
+    // pair template), not merely inside the longer of the two.
+    const size_t own_length = e.type_ids[i] == 0 ? len_a : len_b;
+    if (e.type_ids[i] < 0 || e.type_ids[i] > 1 || s > t || t > own_length) std::abort();
     if (e.ids[i] < 0 || static_cast<size_t>(e.ids[i]) >= vocab_bound) std::abort();
   }
 }

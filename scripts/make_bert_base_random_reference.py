@@ -19,39 +19,31 @@ With --model DIR the real weights and tokenizer of a model directory are used in
 all-MiniLM-L6-v2 directory), as a check of the encoder on trained weights.
 
 Usage: /work/refvenv/bin/python scripts/make_bert_base_random_reference.py [--out DIR]
-       [--shared /work/shared] [--model DIR]
+       [--data tests/data] [--model DIR]
 """
 import argparse
 import json
 import os
-import re
 
 import numpy as np
 import torch
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
+from seed_sentences import SEED_SENTENCES
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def seed_sentences(path):
-    """The four sentences of the seed notebook's first cell."""
-    text = open(path, encoding="utf-8").read()
-    block = text[text.index("sentences = ["):]
-    block = block[:block.index("]") + 1]
-    return [eval(s) for s in re.findall(r'^\s*(".*?")\s*,?\s*$', block, re.M)]
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", default=os.path.join(HERE, "..", "build-ref", "bert-base-random"))
-    parser.add_argument("--shared", default=os.path.join(HERE, "..", "..", "shared"))
+    parser.add_argument("--data", default=os.path.join(HERE, "..", "tests", "data"))
     parser.add_argument("--model", help="use this model directory's weights instead of random ones")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
-    model_files = args.model or os.path.join(args.shared, "data", "bert-base-nli-mean-tokens")
+    model_files = args.model or os.path.join(args.data, "bert-base-nli-mean-tokens")
 
-    sentences = seed_sentences(os.path.join(args.shared, "seed", "calculating-similarity.md"))
-    assert len(sentences) == 4, sentences
+    sentences = list(SEED_SENTENCES)
 
     torch.manual_seed(1234)
     config = BertConfig.from_json_file(os.path.join(model_files, "config.json"))

@@ -9,7 +9,7 @@ Writes into tests/golden/:
 
 Run (needs torch + sentence-transformers; the model from scripts/fetch_default_model.sh):
   /path/to/venv/bin/python scripts/make_sentence_transformers_golden.py \
-      --model ~/.cache/sembed/models/all-MiniLM-L6-v2 --shared ../shared/data
+      --model ~/.cache/sembed/models/all-MiniLM-L6-v2 [--data tests/data]
 """
 import argparse
 import csv
@@ -27,13 +27,8 @@ import transformers
 from sentence_transformers import SentenceTransformer, util
 
 from model_variants import make_lowercasing_variant
+from seed_sentences import SEED_SENTENCES
 
-SEED_SENTENCES = [
-    "Today's consumers want options that help them take control of their financial lives on the go. CardValet from Fiserv is a mobile app that allows financial institutions to deliver the experiences consumers expect by enabling them to define when, where and how their cards are used.",
-    "Consumer’s want options that let them take control of their financial lives on the go. CardValet from Fiserv is a mobile app that helps banks deliver consumer experiences by enabling them to define when, where and how their cards are used.",
-    "CardValet from Fiserv is a mobile app that consumers expect them to enable their cards and define when their cards are used. CardValet can be used as A branded app that can be integrated via single sign-on with your mobile banking platform giving cardholders a seamless banking experience",
-    "Standing on one's head at job interviews forms a lasting impression.",
-]
 
 
 def read_sts(path):
@@ -52,7 +47,7 @@ LOWERCASE_TEXTS = ["Hello WORLD", "ÉCOLE Normale Supérieure", "ΣΊΣΥΦΟΣ 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", required=True)
-    ap.add_argument("--shared", required=True)
+    ap.add_argument("--data", default=str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "data"))
     ap.add_argument("--out", default=str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "golden"))
     args = ap.parse_args()
     out = pathlib.Path(args.out)
@@ -60,7 +55,7 @@ def main():
 
     torch.manual_seed(0)
     model = SentenceTransformer(args.model, device="cpu")
-    pairs, gold = read_sts(pathlib.Path(args.shared) / "stsbenchmark" / "sts-test.csv")
+    pairs, gold = read_sts(pathlib.Path(args.data) / "stsbenchmark" / "sts-test.csv")
     sentences = [s for pair in pairs for s in pair]
     emb = model.encode(sentences, batch_size=32, convert_to_numpy=True).astype(np.float32)
     np.save(out / "minilm_sts_test.npy", emb)

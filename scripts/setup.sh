@@ -21,11 +21,14 @@ if [ ${#missing[@]} -gt 0 ] && [ "${SEMBED_SKIP_APT:-0}" != 1 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# Python for the differential tests (HF tokenizers live, numpy to read golden files).
+# Python for the differential tests (HF tokenizers live, numpy to read golden files) and for the
+# checks that need the reference itself (torch.save of the .bin twin, transformers' BERT-base
+# random reference): torch from PyPI is the CUDA build, ~5.6 GB installed, 22 min measured on the
+# 2-core dev machine with no pip cache (docs/testing.md).
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import tokenizers, numpy, openai" 2>/dev/null; then
+if ! .venv/bin/python -c "import tokenizers, numpy, openai, torch, transformers" 2>/dev/null; then
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 fi
 
@@ -36,3 +39,9 @@ for t in "$@"; do targets+=(--target "$t"); done
 cmake --build "$build_dir" -j"$(nproc)" "${targets[@]}"
 
 scripts/fetch_default_model.sh
+
+# BERT-base with random weights and transformers' outputs for it (~440 MB, made once per build
+# directory; BertBaseRandom.* in model_tests compares the encoder with it).
+if [ ! -f "$build_dir/bert-base-random/reference.json" ]; then
+  .venv/bin/python scripts/make_bert_base_random_reference.py --out "$build_dir/bert-base-random"
+fi

@@ -5,5 +5,18 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup.sh
 build_dir=${SEMBED_BUILD_DIR:-build}
-ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)"
+# The BERT-base random reference that scripts/setup.sh made (BertBaseRandom.* reads it).
+export SEMBED_BERT_BASE_RANDOM_DIR=${SEMBED_BERT_BASE_RANDOM_DIR:-$(cd "$build_dir" && pwd)/bert-base-random}
+log="$build_dir/ctest-output.txt"
+ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" 2>&1 | tee "$log"
+# A skipped test is a check that did not run: it fails the test command unless allow-listed.
+skipped=$(sed -n 's/^ *[0-9]* - \(.*\) (Skipped)$/\1/p' "$log")
+unexpected=""
+for t in $skipped; do
+  grep -qE "^$t([[:space:]]|\$)" tests/skip_allowlist.txt || unexpected+=" $t"
+done
+if [ -n "$unexpected" ]; then
+  echo "test.sh: skipped tests not on tests/skip_allowlist.txt:$unexpected" >&2
+  exit 1
+fi
 scripts/check_thread_safety.sh

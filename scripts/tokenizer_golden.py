@@ -4,7 +4,7 @@ edge cases that the line-based differential test cannot carry (texts with newlin
 add_special_tokens=False and truncation corner cases. Every expected value comes from the
 `tokenizers` package; nothing is written by hand.
 
-  python scripts/tokenizer_golden.py [--data ../shared/data] [--out tests/tokenizer/golden/reference.json]
+  python scripts/tokenizer_golden.py [--data tests/data] [--out tests/tokenizer/golden/reference.json]
 """
 import argparse
 import json
@@ -73,7 +73,7 @@ def encode_case(tok, model, text, pair, max_length, add_special):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--data", default=os.path.join(HERE, "..", "..", "shared", "data"))
+    ap.add_argument("--data", default=os.path.join(HERE, "..", "tests", "data"))
     ap.add_argument("--out", default=os.path.join(HERE, "..", "tests", "tokenizer", "golden", "reference.json"))
     args = ap.parse_args()
     models = {

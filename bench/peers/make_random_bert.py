@@ -3,7 +3,7 @@
   python bench/peers/make_random_bert.py SEED_MODEL_FILES_DIR OUT_DIR [SEED]
 
 Takes config.json, tokenizer and sentence-transformers files of bert-base-nli-mean-tokens (the
-seed's model; shared/data has them without weights), initialises BertModel with transformers'
+seed's model; tests/data has them without weights), initialises BertModel with transformers'
 own initialiser under torch.manual_seed(SEED), and saves model.safetensors beside copies of
 those files. Shapes and the whole pipeline (128-token limit, mean pooling, no Normalize) are the
 seed model's; only the numbers in the weights are made up, so speed is representative and

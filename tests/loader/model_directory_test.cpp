@@ -49,7 +49,7 @@ std::string error_of(const fs::path& dir) {
   } while (0)
 
 TEST(ModelDirectory, RealConfigsOfTwoHubModels) {
-  const fs::path shared(SEMBED_SHARED_DATA);
+  const fs::path shared(SEMBED_TEST_DATA);
   if (!fs::exists(shared / "all-MiniLM-L6-v2/config.json"))
     GTEST_SKIP() << "shared data not found at " << shared;
   const auto mini = read_model_directory(shared / "all-MiniLM-L6-v2");

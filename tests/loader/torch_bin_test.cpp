@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <sembed/error.hpp>
 
@@ -120,15 +121,34 @@ TEST(TorchBin, EveryTruncationIsAnError) {
 }
 
 TEST(TorchBin, EveryByteFlipIsHandled) {
-  // CRC-32 catches data corruption; header corruption must give an error, never a crash.
+  // Header corruption must give an error or a clean parse, never a crash (GuardedBuffer traps
+  // reads outside the file). Inside the bytes that become weights or the pickle, every flip must
+  // be refused: that is the CRC-32 check, and without it the flips below would load silently.
   const auto bytes = testing::read_bytes(fixture("hostile/small_valid.bin"));
+  const ZipReader zip(bytes.data(), bytes.size(), "small_valid.bin");
+  std::vector<bool> checked(bytes.size(), false);
+  size_t checked_bytes = 0, entries = 0;
+  for (const ZipEntry& e : zip.entries()) {
+    const bool pickle = e.name.size() >= 8 && e.name.ends_with("/data.pkl");
+    const bool storage = e.name.find("/data/") != std::string::npos;
+    if (!pickle && !storage) continue;
+    ++entries;
+    const size_t begin = static_cast<size_t>(e.data - bytes.data());
+    for (size_t i = begin; i < begin + e.size; ++i) checked[i] = true;
+    checked_bytes += e.size;
+  }
+  ASSERT_GE(entries, 2u) << "expected data.pkl and at least one storage in the fixture";
   size_t refused = 0;
   for (size_t i = 0; i < bytes.size(); ++i) {
     auto b = bytes;
     b[i] ^= 0xff;
-    refused += bin_error(b).empty() ? 0 : 1;
+    const bool was_refused = !bin_error(b).empty();
+    refused += was_refused ? 1 : 0;
+    if (checked[i]) EXPECT_TRUE(was_refused) << "flip at byte " << i << " inside a checked entry";
   }
-  EXPECT_GT(refused, 0u);
+  std::printf("byte flips: %zu of %zu refused; all %zu inside data.pkl and %zu storages\n", refused,
+              bytes.size(), checked_bytes, entries - 1);
+  EXPECT_GE(refused, checked_bytes);
 }
 
 TEST(TorchBin, BrokenCentralDirectory) {

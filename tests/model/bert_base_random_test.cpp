@@ -1,5 +1,6 @@
 // BERT-base with random weights (the seed model's exact config.json) against transformers on the
-// seed's four sentences, to 1e-4 absolute. The ~440 MB model is not committed: make it with
+// seed's four sentences, to 1e-5 absolute (4.6e-6 measured). The ~440 MB model is not committed:
+// make it with
 //   /work/refvenv/bin/python scripts/make_bert_base_random_reference.py --out DIR
 // and run with SEMBED_BERT_BASE_RANDOM_DIR=DIR; skipped otherwise.
 #include <gtest/gtest.h>
@@ -12,7 +13,7 @@
 namespace sembed::model {
 namespace {
 
-TEST(BertBaseRandom, MatchesTransformersTo1e4) {
+TEST(BertBaseRandom, MatchesTransformersTo1e5) {
   const char* env = std::getenv("SEMBED_BERT_BASE_RANDOM_DIR");
   if (!env || !std::filesystem::exists(std::filesystem::path(env) / "reference.json"))
     GTEST_SKIP() << "set SEMBED_BERT_BASE_RANDOM_DIR to the output of "
@@ -27,9 +28,9 @@ TEST(BertBaseRandom, MatchesTransformersTo1e4) {
     std::printf(
         "bert-base random threads=%d max abs diff: last_hidden_state %.3g pooler %.3g mean %.3g\n",
         threads, d.hidden, d.pooler, d.mean);
-    EXPECT_LT(d.hidden, 1e-4);
-    EXPECT_LT(d.pooler, 1e-4);
-    EXPECT_LT(d.mean, 1e-4);
+    EXPECT_LT(d.hidden, 1e-5);
+    EXPECT_LT(d.pooler, 1e-5);
+    EXPECT_LT(d.mean, 1e-5);
   }
   // Batch invariance at full size: each sentence alone equals its rows in the packed batch.
   const size_t H = static_cast<size_t>(encoder.hidden_size());

@@ -17,7 +17,7 @@ Configurations:
   added-tokens               MiniLM plus added tokens with normalized / lstrip / rstrip /
                              single_word set
 
-Usage: differential.py --binary build/sembed --data ../shared/data [--count 100000]
+Usage: differential.py --binary build/sembed --data tests/data [--count 100000]
 """
 import argparse
 import json
@@ -81,11 +81,14 @@ def reference_from_vocab_dir(model_dir):
 
 
 def check_against_transformers(model_dir):
-    """The tokenizers-only reference equals what transformers builds (when installed)."""
+    """The tokenizers-only reference equals what transformers builds. transformers is in the test
+    venv (scripts/requirements-test.txt); without it this check fails rather than pass unrun."""
     try:
         from transformers import AutoTokenizer
     except ImportError:
-        return "transformers not installed: equivalence not rechecked"
+        raise SystemExit("transformers is not installed in this Python: the reference for %s "
+                         "cannot be checked against transformers' tokenizer (install "
+                         "scripts/requirements-test.txt)" % model_dir)
     mine = json.loads(reference_from_vocab_dir(model_dir).to_str())
     theirs = json.loads(AutoTokenizer.from_pretrained(model_dir).backend_tokenizer.to_str())
     for d in (mine, theirs):

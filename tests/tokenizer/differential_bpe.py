@@ -16,7 +16,7 @@ and variants of these with other pre-tokenizers / post-processors (VARIANTS belo
 string and regex patterns in every behaviour, inverted; Punctuation behaviours; Digits;
 ByteLevel without the regex; ByteLevel post-processing; Sequence.
 
-Usage: differential_bpe.py --binary build/sembed --data ../shared/data [--count 100000]
+Usage: differential_bpe.py --binary build/sembed --data tests/data [--count 100000]
 """
 import argparse
 import copy

@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Every `sembed embed`, `similarity` and `tokenize` option through the real binary, against
+sentence-transformers' values (tests/golden/minilm_seed_similarity.json, from
+scripts/make_cli_similarity_golden.py) or HF tokenizers run live. Each call's exit status is
+checked before its output is read. Bad input and output formats: cli_test.py.
+
+Usage: cli_options_test.py PATH/TO/sembed
+"""
+import json
+import pathlib
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+SEMBED = sys.argv.pop(1) if len(sys.argv) > 1 else "build/sembed"
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+GOLD = json.loads((ROOT / "tests" / "golden" / "minilm_seed_similarity.json").read_text())
+REF = json.loads((ROOT / "tests" / "golden" / "minilm_reference.json").read_text())
+SEED = GOLD["sentences"]
+ATOL = 1e-6  # what the parity tests hold sembed to
+
+
+def ok(*args, stdin=None):
+    """Runs sembed, asserts exit status 0, returns the CompletedProcess."""
+    r = subprocess.run([SEMBED, *args], input=stdin, capture_output=True, timeout=300)
+    if r.returncode != 0:
+        raise AssertionError(f"sembed {' '.join(args)[:200]} exited {r.returncode}: "
+                             f"{r.stderr.decode(errors='replace')}")
+    return r
+
+
+def vectors(*args, stdin=None):
+    return np.array(json.loads(ok("embed", "-f", "json", *args, stdin=stdin).stdout),
+                    dtype=np.float32)
+
+
+class Embed(unittest.TestCase):
+    def test_batch_size_never_changes_a_bit(self):
+        default = ok("embed", *SEED).stdout
+        for n in ("1", "3", "1000"):
+            self.assertEqual(ok("embed", "--batch-size", n, *SEED).stdout, default, n)
+
+    def test_threads_match_sentence_transformers(self):
+        for n in ("1", "2"):
+            np.testing.assert_allclose(vectors("--threads", n, *SEED), REF["seed_embeddings"],
+                                       atol=ATOL, err_msg=f"--threads {n}")
+
+    def test_max_length_truncates_like_sentence_transformers(self):
+        np.testing.assert_allclose(vectors("--max-length", "16", *SEED),
+                                   GOLD["max_length_16_embeddings"], atol=ATOL)
+
+    def test_no_normalize_skips_the_normalize_module(self):
+        np.testing.assert_allclose(vectors("--no-normalize", *SEED),
+                                   GOLD["unnormalized_embeddings"], atol=1e-5)
+        # --normalize on a model that already normalizes: the default vectors.
+        np.testing.assert_allclose(vectors("--normalize", *SEED), REF["seed_embeddings"],
+                                   atol=ATOL)
+
+    def test_every_pooling_mode_matches_sentence_transformers(self):
+        for mode, want in GOLD["pooling_embeddings"].items():
+            np.testing.assert_allclose(vectors("--pooling", mode, *SEED), want, atol=ATOL,
+                                       err_msg=f"--pooling {mode}")
+
+    def test_quiet_prints_nothing_on_stderr(self):
+        r = ok("embed", "--quiet", *SEED)
+        self.assertEqual(r.stderr, b"")
+        self.assertEqual(r.stdout, ok("embed", *SEED).stdout)
+
+    def test_token_csv_rows_equal_token_json(self):
+        tokens = json.loads(ok("embed", "--output-value", "token", "-f", "json", "hello world",
+                               "a b c").stdout)
+        rows = [line.split(",") for line in
+                ok("embed", "--output-value", "token", "-f", "csv", "hello world", "a b c")
+                .stdout.decode().splitlines()]
+        self.assertEqual(len(rows), len(tokens[0]) + len(tokens[1]))  # one row per token
+        want = [(t, k, v) for t, text in enumerate(tokens) for k, v in enumerate(text)]
+        for row, (t, k, v) in zip(rows, want):
+            self.assertEqual((int(row[0]), int(row[1])), (t, k))
+            np.testing.assert_array_equal(np.array(row[2:], dtype=np.float32),
+                                          np.array(v, dtype=np.float32))
+
+    def test_carriage_returns_are_dropped_from_input_lines(self):
+        crlf = ("\r\n".join(SEED[:2]) + "\r\n").encode()
+        self.assertEqual(ok("embed", stdin=crlf).stdout, ok("embed", *SEED[:2]).stdout)
+
+
+class Similarity(unittest.TestCase):
+    def test_matrix_values_match_sentence_transformers_for_every_metric(self):
+        for metric, want in GOLD["matrix"].items():
+            got = json.loads(ok("similarity", "--matrix", "--metric", metric, "--json",
+                                *SEED).stdout)
+            self.assertEqual(got["metric"], metric)
+            scale = max(1.0, float(np.abs(want).max()))
+            np.testing.assert_allclose(got["scores"], want, atol=ATOL * scale,
+                                       err_msg=f"--metric {metric}")
+
+    def test_first_row_for_every_metric(self):
+        for metric, want in GOLD["matrix"].items():
+            got = json.loads(ok("similarity", "--metric", metric, "--json", *SEED).stdout)
+            scale = max(1.0, float(np.abs(want).max()))
+            np.testing.assert_allclose(got["scores"], [want[0][1:]], atol=ATOL * scale,
+                                       err_msg=f"--metric {metric}")
+
+    def test_search_with_dot_metric_scores_like_dot_score(self):
+        with tempfile.TemporaryDirectory() as d:
+            corpus = pathlib.Path(d) / "corpus.txt"
+            corpus.write_text("\n".join(SEED) + "\n")
+            r = ok("search", "--corpus", str(corpus), "--metric", "dot", "--top-k", "4",
+                   "--json", SEED[0])
+        hits = json.loads(r.stdout.decode().splitlines()[0])["hits"]
+        want = GOLD["matrix"]["dot"][0]
+        self.assertEqual([h["corpus_id"] for h in hits], list(np.argsort(want)[::-1]))
+        for h in hits:
+            self.assertAlmostEqual(h["score"], want[h["corpus_id"]], places=6)
+
+
+class Tokenize(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        from tokenizers import Tokenizer
+        info = json.loads(ok("info", "--json").stdout)
+        model_dir = info.get("model_dir") or info.get("dir") or info["directory"]
+        cls.tok = Tokenizer.from_file(str(pathlib.Path(model_dir) / "tokenizer.json"))
+        cls.tok.no_padding()
+        cls.tok.enable_truncation(256)  # the model's max_seq_length, sembed's default
+
+    def check(self, got, e):
+        self.assertEqual(got["input_ids"], e.ids)
+        self.assertEqual(got["token_type_ids"], e.type_ids)
+        self.assertEqual(got["tokens"], e.tokens)
+        self.assertEqual(got["attention_mask"], e.attention_mask)
+
+    def test_no_special_tokens_matches_tokenizers(self):
+        lines = ok("tokenize", "--no-special-tokens", *SEED).stdout.decode().splitlines()
+        self.assertEqual(len(lines), len(SEED))
+        for line, text in zip(lines, SEED):
+            self.check(json.loads(line), self.tok.encode(text, add_special_tokens=False))
+
+    def test_pair_arguments_match_tokenizers(self):
+        args = [SEED[0], SEED[1], SEED[3], "short"]
+        lines = ok("tokenize", "--pair", *args).stdout.decode().splitlines()
+        self.assertEqual(len(lines), 2)
+        for line, (a, b) in zip(lines, [(args[0], args[1]), (args[2], args[3])]):
+            self.check(json.loads(line), self.tok.encode(a, b))
+
+    def test_pair_lines_on_stdin_match_arguments(self):
+        stdin = f"{SEED[0]}\t{SEED[1]}\n{SEED[3]}\tshort\n".encode()
+        self.assertEqual(ok("tokenize", "--pair", stdin=stdin).stdout,
+                         ok("tokenize", "--pair", SEED[0], SEED[1], SEED[3], "short").stdout)
+
+    def test_odd_number_of_pair_arguments_is_an_error(self):
+        r = subprocess.run([SEMBED, "tokenize", "--pair", "a", "b", "c"], capture_output=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertTrue(r.stderr.startswith(b"sembed: error:"), r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
