@@ -22,6 +22,17 @@ struct ModelOptions {
   std::shared_ptr<Model> load() const;
 };
 
+// --prompt-name NAME and --prompt TEXT: sentence-transformers' encode(prompt_name=, prompt=).
+// Neither given: the model's default_prompt_name applies (when it has one).
+struct PromptOptions {
+  std::string prompt_name, prompt;
+  CLI::Option* name_option = nullptr;
+  CLI::Option* prompt_option = nullptr;
+  // `what` says which texts get the prompt, e.g. "every text" or "the queries".
+  void add_to(CLI::App& command, const std::string& what);
+  void apply(EncodeOptions& options) const;
+};
+
 // The texts given as arguments, or else one text per line of standard input (a trailing '\r'
 // is dropped). Every text must be valid UTF-8: an error names the argument or line and the byte.
 std::vector<std::string> read_texts(const std::vector<std::string>& args);

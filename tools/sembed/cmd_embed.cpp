@@ -8,6 +8,7 @@ namespace {
 
 struct EmbedCommand {
   ModelOptions model;
+  PromptOptions prompts;
   std::vector<std::string> texts;
   std::string format = "jsonl";
   std::string output;
@@ -37,6 +38,7 @@ struct EmbedCommand {
     if (normalize || no_normalize) options.normalize = normalize;
     if (!pooling.empty()) options.pooling = parse_pooling_mode(pooling);
     options.progress = progress_bar(quiet);
+    prompts.apply(options);
 
     // Encode fully before opening the output so that a failure leaves no file behind.
     if (output_value == "token") {
@@ -61,6 +63,7 @@ void register_embed(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "embed", "Sentence embeddings of TEXT arguments, or of each line of standard input");
   c.model.add_to(*cmd);
+  c.prompts.add_to(*cmd, "every text");
   cmd->add_option("texts", c.texts, "Texts to embed (default: one per line on standard input)");
   cmd->add_option("--format,-f", c.format, "Output format: jsonl, json, csv or npy")
       ->capture_default_str();
