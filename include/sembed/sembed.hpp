@@ -14,13 +14,12 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <sembed/error.hpp>
+#include <sembed/types.hpp>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
-
-#include <sembed/error.hpp>
-#include <sembed/types.hpp>
 
 namespace sembed {
 
@@ -55,9 +54,9 @@ struct EncodeOptions {
   // when the model's Pooling says include_prompt: false. Not used by encode_ids.
   std::optional<std::string> prompt;
   std::optional<std::string> prompt_name;
-  std::optional<size_t> max_length;    // default: the model's max_seq_length (tokens incl. specials)
-  bool truncate = true;                // false: an input longer than max_length is an Error
-  size_t batch_size = 32;              // texts per forward pass (does not change results)
+  std::optional<size_t> max_length;  // default: the model's max_seq_length (tokens incl. specials)
+  bool truncate = true;              // false: an input longer than max_length is an Error
+  size_t batch_size = 32;            // texts per forward pass (does not change results)
   // Called after each batch with (texts done, total); may be empty.
   std::function<void(size_t, size_t)> progress;
 };
@@ -100,7 +99,8 @@ class Model {
   Matrix encode(const std::vector<std::string>& texts, const EncodeOptions& = {}) const;
   // Same from token ids (already with [CLS]/[SEP]); type ids all 0.
   Matrix encode_ids(const std::vector<std::vector<int32_t>>& ids, const EncodeOptions& = {}) const;
-  // Per-text [n_tokens, hidden] last_hidden_state (sentence-transformers' output_value="token_embeddings").
+  // Per-text [n_tokens, hidden] last_hidden_state (sentence-transformers'
+  // output_value="token_embeddings").
   std::vector<Matrix> encode_tokens(const std::vector<std::string>& texts,
                                     const EncodeOptions& = {}) const;
 
@@ -138,8 +138,8 @@ struct SearchHit {
 };
 // For each query, the top_k corpus rows by cosine similarity, best first (ties: lower id first),
 // as sentence-transformers' util.semantic_search.
-std::vector<std::vector<SearchHit>> semantic_search(const Matrix& queries, const Matrix& corpus,
-                                                    size_t top_k,
-                                                    SimilarityMetric metric = SimilarityMetric::Cosine);
+std::vector<std::vector<SearchHit>> semantic_search(
+    const Matrix& queries, const Matrix& corpus, size_t top_k,
+    SimilarityMetric metric = SimilarityMetric::Cosine);
 
 }  // namespace sembed

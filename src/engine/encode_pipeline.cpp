@@ -4,11 +4,11 @@
 // Normalize modules in modules.json order, results in input order.
 // Sorting only groups similar lengths for cache locality; because sequences are packed and never
 // attend to each other, a sentence's embedding does not depend on what it is batched with.
+#include <utf8proc.h>
+
 #include <algorithm>
 #include <numeric>
 #include <optional>
-
-#include <utf8proc.h>
 
 #include "core/utf8.hpp"
 #include "engine/model_impl.hpp"
@@ -84,9 +84,8 @@ void Model::Impl::run(const std::vector<tokenizer::Encoding>& encodings,
   const size_t hidden = static_cast<size_t>(encoder.hidden_size());
   std::vector<size_t> order(encodings.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return encodings[a].size() > encodings[b].size();
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return encodings[a].size() > encodings[b].size(); });
 
   model::PackedBatch batch;
   model::EncoderOutput output;

@@ -67,10 +67,8 @@ std::string Model::resolve_prompt(const EncodeOptions& options) const {
     if (it == pc.prompts.end()) {
       std::string names;
       for (const auto& [n, t] : pc.prompts) names += (names.empty() ? "" : ", ") + n;
-      throw Error("prompt name '" + *options.prompt_name +
-                  "' is not among the model's prompts (" +
-                  (names.empty() ? "it has none" : names) +
-                  "; config_sentence_transformers.json)");
+      throw Error("prompt name '" + *options.prompt_name + "' is not among the model's prompts (" +
+                  (names.empty() ? "it has none" : names) + "; config_sentence_transformers.json)");
     }
     return it->second;
   }

@@ -24,9 +24,7 @@ struct Model::Impl {
   int threads = 1;
 
   Impl(loader::ModelDirectory dir, tokenizer::Tokenizer tok, model::TransformerEncoder enc)
-      : directory(std::move(dir)),
-        tokenizer(std::move(tok)),
-        encoder(std::move(enc)) {}
+      : directory(std::move(dir)), tokenizer(std::move(tok)), encoder(std::move(enc)) {}
 
   // The token budget for one text: options.max_length or the model's max_seq_length, checked
   // against what the position embeddings allow.

@@ -18,8 +18,8 @@ int config_int(const nlohmann::json& obj, std::string_view key, const std::files
                int fallback, int64_t lo, int64_t hi);
 
 // obj[key] as a small positive float (a LayerNorm epsilon); fallback when absent.
-float config_eps(const nlohmann::json& obj, std::string_view key,
-                 const std::filesystem::path& file, float fallback);
+float config_eps(const nlohmann::json& obj, std::string_view key, const std::filesystem::path& file,
+                 float fallback);
 
 // architectures[0], which must start with one of the family's class prefixes (e.g. "Roberta",
 // "XLMRoberta"); `fallback` when absent.

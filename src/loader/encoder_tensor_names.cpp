@@ -36,7 +36,8 @@ std::vector<ExpectedTensor> expected_tensors(const EncoderConfig& c) {
     norm(L.mlp_norm);
   }
   if (!n.relative_attention_bias.empty())
-    t.push_back({n.relative_attention_bias, {c.relative_attention_num_buckets, c.num_attention_heads}});
+    t.push_back(
+        {n.relative_attention_bias, {c.relative_attention_num_buckets, c.num_attention_heads}});
   if (!n.pooler.weight.empty()) linear(n.pooler, h, h, /*optional=*/true);
   return t;
 }

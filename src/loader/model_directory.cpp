@@ -88,8 +88,8 @@ void read_model_args(const nlohmann::json& sbert, const fs::path& file,
     if (!it->is_object()) throw Error(file.string() + ": field '" + key + "' should be an object");
     for (const auto& [name, value] : it->items()) {
       if (name == "torch_dtype" || name == "dtype") {
-        if (!value.is_string() || (value != "float32" && value != "auto" && value != "float16" &&
-                                   value != "bfloat16"))
+        if (!value.is_string() ||
+            (value != "float32" && value != "auto" && value != "float16" && value != "bfloat16"))
           throw Error(file.string() + ": " + key + "." + name + " = " + value.dump() +
                       " is not supported");
         if (value != "float32")
@@ -98,8 +98,8 @@ void read_model_args(const nlohmann::json& sbert, const fs::path& file,
       } else if (name == "attn_implementation") {
         notes.push_back(std::string(key) + ".attn_implementation = " + value.dump() +
                         ": sembed computes exact (eager) attention");
-      } else if (name == "trust_remote_code" || name == "add_pooling_layer" ||
-                 name == "revision" || name == "local_files_only" || name == "cache_dir") {
+      } else if (name == "trust_remote_code" || name == "add_pooling_layer" || name == "revision" ||
+                 name == "local_files_only" || name == "cache_dir") {
         // Loading details without effect on the computation.
       } else {
         throw Error(file.string() + ": " + key + "." + name + " = " + value.dump() +
@@ -125,7 +125,7 @@ ModelDirectory read_model_directory(const fs::path& root) {
     md.has_modules_json = true;
     const auto j = read_json_file(modules_file);
     if (!j.is_array() || j.empty()) throw Error(modules_file.string() + ": not a list of modules");
-    std::vector<std::string> stages;  // classes in order
+    std::vector<std::string> stages;   // classes in order
     std::vector<fs::path> dense_dirs;  // per Dense module, read once config.json is known
     const char* kPipeline = "Transformer -> Pooling -> any Dense / Normalize modules";
     for (const auto& m : j) {
@@ -149,8 +149,8 @@ ModelDirectory read_model_directory(const fs::path& root) {
                     ")");
       } else {
         throw Error(modules_file.string() + ": module '" + *type + "'" +
-                    (path.empty() ? "" : " (" + path + ")") + " is not supported yet (sembed runs " +
-                    kPipeline + ")");
+                    (path.empty() ? "" : " (" + path + ")") +
+                    " is not supported yet (sembed runs " + kPipeline + ")");
       }
       stages.push_back(cls);
     }
@@ -178,8 +178,8 @@ ModelDirectory read_model_directory(const fs::path& root) {
     m.dense = read_dense_config(dense_dir, md.notes);
     if (m.dense.in_features != dim)
       throw Error((dense_dir / "config.json").string() + ": in_features " +
-                  std::to_string(m.dense.in_features) + " does not fit the " +
-                  std::to_string(dim) + "-dimensional embedding that reaches this Dense module");
+                  std::to_string(m.dense.in_features) + " does not fit the " + std::to_string(dim) +
+                  "-dimensional embedding that reaches this Dense module");
     dim = m.dense.out_features;
   }
   md.embedding_dimension = dim;

@@ -36,7 +36,8 @@ DenseConfig read_dense_config(const fs::path& dir, std::vector<std::string>& not
   DenseConfig d;
   d.dir = dir;
   const auto in = json_int(j, "in_features", file), out = json_int(j, "out_features", file);
-  if (!in || !out) throw Error(file.string() + ": a Dense module needs in_features and out_features");
+  if (!in || !out)
+    throw Error(file.string() + ": a Dense module needs in_features and out_features");
   if (*in < 1 || *in > (1 << 20) || *out < 1 || *out > (1 << 20))
     throw Error(file.string() + ": in_features " + std::to_string(*in) + " / out_features " +
                 std::to_string(*out) + " are outside [1, 1048576]");

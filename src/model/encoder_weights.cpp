@@ -107,8 +107,8 @@ EncoderWeights bind_encoder_weights(const loader::EncoderConfig& c,
     });
   }
   if (!n.relative_attention_bias.empty()) {
-    const float* table = b.get(n.relative_attention_bias,
-                               {c.relative_attention_num_buckets, c.num_attention_heads});
+    const float* table =
+        b.get(n.relative_attention_bias, {c.relative_attention_num_buckets, c.num_attention_heads});
     const int max_len = c.max_tokens();
     w.relative_bias =
         expand_relative_bias(table, c.relative_attention_num_buckets, c.num_attention_heads,

@@ -28,9 +28,9 @@ struct EncoderLayerWeights {
 };
 
 struct EncoderWeights {
-  std::vector<float> word_embeddings;        // [vocab, H]
-  std::vector<float> position_embeddings;    // [max_positions, H]
-  std::vector<float> token_type_embeddings;  // [type_vocab, H]; empty: no token types
+  std::vector<float> word_embeddings;                // [vocab, H]
+  std::vector<float> position_embeddings;            // [max_positions, H]
+  std::vector<float> token_type_embeddings;          // [type_vocab, H]; empty: no token types
   std::vector<float> emb_norm_gamma, emb_norm_beta;  // [H]
   std::vector<EncoderLayerWeights> layers;
   // [heads, 2 * max_tokens - 1] bias by relative position (MPNet); empty: none.

@@ -33,7 +33,7 @@ namespace {
 
 struct Workspace {
   tensor::AlignedBuffer qkv, ctx, inter, cls;
-  std::vector<size_t> offsets;         // the encoded range's sequence offsets, from 0
+  std::vector<size_t> offsets;        // the encoded range's sequence offsets, from 0
   std::vector<int32_t> position_ids;  // [T] when positions are counted after the padding id
 };
 
@@ -125,7 +125,7 @@ void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const
   float* inter = ws.inter.reserve(T * I);  // [T, I]
 
   const int32_t* ids = batch.ids.data() + base;  // [T]
-  const int32_t* position_ids = nullptr;           // [T]; nullptr: index within the sequence
+  const int32_t* position_ids = nullptr;         // [T]; nullptr: index within the sequence
   if (c.position_ids == loader::PositionIds::AfterPadding) {
     // fairseq's make_positions: padding_idx + running count of non-padding ids; a padding id
     // keeps padding_idx. Decided by the ids, as transformers does (not by the attention mask).
@@ -141,7 +141,8 @@ void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const
   const bool has_types = !w.token_type_embeddings.empty();
   ops::cpu::EmbeddingTables tables{w.word_embeddings.data(), w.position_embeddings.data(),
                                    has_types ? w.token_type_embeddings.data() : nullptr, H};
-  ops::cpu::embed(ids, has_types && !batch.type_ids.empty() ? batch.type_ids.data() + base : nullptr,
+  ops::cpu::embed(ids,
+                  has_types && !batch.type_ids.empty() ? batch.type_ids.data() + base : nullptr,
                   offsets, n, tables, h, threads, position_ids);  // h [T, H]
   ops::cpu::layer_norm(h, h, T, H, w.emb_norm_gamma.data(), w.emb_norm_beta.data(),
                        c.layer_norm_eps, threads);
@@ -153,13 +154,13 @@ void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const
     attention_options.bias = {w.relative_bias.data(), w.relative_bias_stride,
                               w.relative_bias_center};
   for (const EncoderLayerWeights& L : w.layers) {
-    L.qkv.forward(h, rows, qkv, threads);                                     // [T, 3H]
+    L.qkv.forward(h, rows, qkv, threads);                                          // [T, 3H]
     ops::cpu::attention(qkv, offsets, n, shape, ctx, threads, attention_options);  // [T, H]
     L.attn_output.forward(ctx, rows, h, threads);  // h += ctx·Woᵀ + bo   [T, H]
     ops::cpu::layer_norm(h, h, T, H, L.attn_norm_gamma.data(), L.attn_norm_beta.data(),
                          c.layer_norm_eps, threads);
-    L.up.forward(h, rows, inter, threads);      // inter = act(h·Wiᵀ + bi)  [T, I]
-    L.down.forward(inter, rows, h, threads);    // h += inter·Wo2ᵀ + bo2    [T, H]
+    L.up.forward(h, rows, inter, threads);    // inter = act(h·Wiᵀ + bi)  [T, I]
+    L.down.forward(inter, rows, h, threads);  // h += inter·Wo2ᵀ + bo2    [T, H]
     ops::cpu::layer_norm(h, h, T, H, L.mlp_norm_gamma.data(), L.mlp_norm_beta.data(),
                          c.layer_norm_eps, threads);
   }
@@ -172,8 +173,7 @@ void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const
 constexpr size_t kChunkTokens = 256;
 
 void encode_chunked(const loader::EncoderConfig& c, const EncoderWeights& w,
-                    const PackedBatch& batch,
-                    size_t s0, size_t s1, float* h_all, int threads) {
+                    const PackedBatch& batch, size_t s0, size_t s1, float* h_all, int threads) {
   const auto& off = batch.seq_offsets;
   while (s0 < s1) {
     size_t e = s0 + 1;
@@ -190,7 +190,7 @@ constexpr size_t kMinTokensPerGroup = 48;
 }  // namespace
 
 void TransformerEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool want_pooler,
-                          int threads) const {
+                                 int threads) const {
   const Impl& m = *impl_;
   m.validate(batch, want_pooler);
   if (threads < 1) threads = 1;

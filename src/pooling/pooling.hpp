@@ -1,11 +1,11 @@
 // Pooling: token embeddings of one sequence -> one sentence embedding, with the semantics of
 // sentence-transformers' Pooling module, and the Normalize module (L2, as torch's F.normalize).
 // Sequences here are packed (no padding), so every token is a real token (mask all ones).
-// Does not concatenate several modes (sentence-transformers allows that; no supported model uses it).
+// Does not concatenate several modes (sentence-transformers allows that; no supported model uses
+// it).
 #pragma once
 
 #include <cstddef>
-
 #include <sembed/types.hpp>
 
 namespace sembed::pooling {

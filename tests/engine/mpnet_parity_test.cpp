@@ -8,11 +8,10 @@
 #include <cmath>
 #include <cstdlib>
 #include <fstream>
-#include <numeric>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <sembed/sembed.hpp>
+#include <sstream>
 
 #include "npy_reader.hpp"
 
@@ -20,9 +19,17 @@ namespace sembed {
 namespace {
 
 const std::vector<std::string> kSeedSentences = {
-    "Today's consumers want options that help them take control of their financial lives on the go. CardValet from Fiserv is a mobile app that allows financial institutions to deliver the experiences consumers expect by enabling them to define when, where and how their cards are used.",
-    "Consumer’s want options that let them take control of their financial lives on the go. CardValet from Fiserv is a mobile app that helps banks deliver consumer experiences by enabling them to define when, where and how their cards are used.",
-    "CardValet from Fiserv is a mobile app that consumers expect them to enable their cards and define when their cards are used. CardValet can be used as A branded app that can be integrated via single sign-on with your mobile banking platform giving cardholders a seamless banking experience",
+    "Today's consumers want options that help them take control of their financial lives on the "
+    "go. CardValet from Fiserv is a mobile app that allows financial institutions to deliver the "
+    "experiences consumers expect by enabling them to define when, where and how their cards are "
+    "used.",
+    "Consumer’s want options that let them take control of their financial lives on the go. "
+    "CardValet from Fiserv is a mobile app that helps banks deliver consumer experiences by "
+    "enabling them to define when, where and how their cards are used.",
+    "CardValet from Fiserv is a mobile app that consumers expect them to enable their cards and "
+    "define when their cards are used. CardValet can be used as A branded app that can be "
+    "integrated via single sign-on with your mobile banking platform giving cardholders a seamless "
+    "banking experience",
     "Standing on one's head at job interviews forms a lasting impression.",
 };
 
@@ -32,7 +39,8 @@ std::filesystem::path mpnet_dir() {
   const char* user = std::getenv("HOME");
   const std::filesystem::path base =
       home ? std::filesystem::path(home)
-           : (xdg ? std::filesystem::path(xdg) : std::filesystem::path(user ? user : "/root") / ".cache") /
+           : (xdg ? std::filesystem::path(xdg)
+                  : std::filesystem::path(user ? user : "/root") / ".cache") /
                  "sembed/models";
   return base / "all-mpnet-base-v2";
 }

@@ -64,8 +64,8 @@ TEST(FamilyErrors, MisShapedWeightIsNamedWithBothShapes) {
   EXPECT_HAS(e, "encoder.layer.0.intermediate.dense.weight");
   EXPECT_HAS(e, "[81, 48]");
   EXPECT_HAS(e, "[80, 48]");
-  const auto b = load_error("mpnet", "config.json",
-                            [](auto& j) { j["relative_attention_num_buckets"] = 40; });
+  const auto b =
+      load_error("mpnet", "config.json", [](auto& j) { j["relative_attention_num_buckets"] = 40; });
   EXPECT_HAS(b, "encoder.relative_attention_bias.weight");
 }
 

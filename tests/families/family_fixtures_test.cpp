@@ -42,7 +42,8 @@ TEST_P(FamilyFixture, MatchesSentenceTransformers) {
   EXPECT_EQ(model->max_seq_length(), ref["max_seq_length"].get<size_t>());
   for (const auto& c : ref["cases"]) {
     EncodeOptions opt;
-    std::string label = "pooling " + (c["pooling"].is_null() ? "default" : c["pooling"].get<std::string>());
+    std::string label =
+        "pooling " + (c["pooling"].is_null() ? "default" : c["pooling"].get<std::string>());
     if (!c["pooling"].is_null()) opt.pooling = parse_pooling_mode(c["pooling"].get<std::string>());
     if (!c["prompt_name"].is_null()) {
       opt.prompt_name = c["prompt_name"].get<std::string>();
@@ -94,8 +95,8 @@ TEST_P(FamilyFixture, BatchingAndThreadsNeverChangeAVector) {
     std::vector<std::string> reversed(texts.rbegin(), texts.rend());
     const Matrix r = m->encode(reversed, pairs);
     for (size_t i = 0; i < texts.size(); ++i)
-      EXPECT_EQ(0, std::memcmp(r.row(texts.size() - 1 - i), batched.row(i),
-                               batched.cols * sizeof(float)))
+      EXPECT_EQ(
+          0, std::memcmp(r.row(texts.size() - 1 - i), batched.row(i), batched.cols * sizeof(float)))
           << GetParam() << " text " << i;
   }
 }

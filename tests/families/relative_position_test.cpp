@@ -1,11 +1,11 @@
 // MPNet's relative-position buckets against transformers' MPNetEncoder.relative_position_bucket
 // for every relative position in [-600, 600] (golden from scripts/make_family_fixtures.py).
+#include "model/relative_position.hpp"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
-
-#include "model/relative_position.hpp"
 
 namespace sembed::model {
 namespace {

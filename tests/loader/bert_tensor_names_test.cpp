@@ -1,12 +1,11 @@
 // check_encoder_tensors: a BertModel's tensors must all be present with their config.json
 // shapes; heads are ignored, anything else unknown is refused by name.
-#include "loader/encoder_tensor_names.hpp"
-
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <sembed/error.hpp>
 
+#include "loader/encoder_tensor_names.hpp"
 #include "loader/model_directory.hpp"
 #include "test_util.hpp"
 

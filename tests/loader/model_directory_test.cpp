@@ -124,7 +124,8 @@ TEST(ModelDirectory, UnsupportedModulesAreNamed) {
     {"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},
     {"idx":2,"name":"2","path":"2_LayerNorm","type":"sentence_transformers.models.LayerNorm"}])");
   EXPECT_ERROR_HAS(
-      d.path(), "module 'sentence_transformers.models.LayerNorm' (2_LayerNorm) is not supported yet");
+      d.path(),
+      "module 'sentence_transformers.models.LayerNorm' (2_LayerNorm) is not supported yet");
   write_text(d / "modules.json", R"([
     {"idx":0,"name":"0","path":"","type":"my_package.CustomModule"}])");
   EXPECT_ERROR_HAS(d.path(), "'my_package.CustomModule'");

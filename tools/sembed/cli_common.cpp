@@ -28,10 +28,10 @@ void ModelOptions::add_to(CLI::App& command) {
 }
 
 void PromptOptions::add_to(CLI::App& command, const std::string& what) {
-  name_option = command.add_option(
-      "--prompt-name", prompt_name,
-      "Prepend the model's prompt NAME (config_sentence_transformers.json) to " + what +
-          " (default: the model's default_prompt_name, if any)");
+  name_option =
+      command.add_option("--prompt-name", prompt_name,
+                         "Prepend the model's prompt NAME (config_sentence_transformers.json) to " +
+                             what + " (default: the model's default_prompt_name, if any)");
   prompt_option = command.add_option(
       "--prompt", prompt, "Prepend TEXT to " + what + " (overrides --prompt-name; \"\" for none)");
 }
@@ -102,7 +102,8 @@ OutputFile::~OutputFile() {
 
 void OutputFile::commit() {
   if (stream_ == stdout) {
-    if (std::fflush(stdout) != 0) throw Error(std::string("cannot write standard output: ") + std::strerror(errno));
+    if (std::fflush(stdout) != 0)
+      throw Error(std::string("cannot write standard output: ") + std::strerror(errno));
     committed_ = true;
     return;
   }

@@ -3,15 +3,14 @@
 // round-trips, atomic output files and the progress bar.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <sembed/sembed.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <sembed/sembed.hpp>
 
 namespace sembed::cli {
 

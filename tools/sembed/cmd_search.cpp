@@ -1,9 +1,9 @@
 // sembed search: the top-k lines of a corpus file for each query (util.semantic_search semantics).
-#include "sembed/cli_common.hpp"
-#include "sembed/commands.hpp"
-
 #include <cerrno>
 #include <cstring>
+
+#include "sembed/cli_common.hpp"
+#include "sembed/commands.hpp"
 
 namespace sembed::cli {
 namespace {
@@ -70,13 +70,17 @@ struct SearchCommand {
 void register_search(CLI::App& app) {
   auto state = std::make_shared<SearchCommand>();
   auto& c = *state;
-  CLI::App* cmd = app.add_subcommand("search", "Top-k semantic search of queries over a corpus file");
+  CLI::App* cmd =
+      app.add_subcommand("search", "Top-k semantic search of queries over a corpus file");
   c.model.add_to(*cmd);
   c.prompts.add_to(*cmd, "the queries");
   cmd->add_option("--corpus", c.corpus_path, "Corpus file, one document per line")->required();
   cmd->add_option("queries", c.queries, "Queries (default: one per line on standard input)");
-  cmd->add_option("--top-k,-k", c.top_k, "Hits per query")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--metric", c.metric, "cosine, dot, euclidean or manhattan")->capture_default_str();
+  cmd->add_option("--top-k,-k", c.top_k, "Hits per query")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--metric", c.metric, "cosine, dot, euclidean or manhattan")
+      ->capture_default_str();
   cmd->add_flag("--json", c.json, "One JSON object per query (corpus_id is the 0-based line)");
   cmd->add_flag("--quiet,-q", c.quiet, "No progress bar");
   cmd->callback([state] { state->run(); });

@@ -33,7 +33,9 @@ EncoderConfig read_distilbert_config(const nlohmann::json& j, const std::filesys
   n.embedding_norm = {"embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"};
   for (int l = 0; l < c.num_hidden_layers; ++l) {
     const std::string p = "transformer.layer." + std::to_string(l) + ".";
-    auto lin = [&](const std::string& m) { return LinearNames{p + m + ".weight", p + m + ".bias"}; };
+    auto lin = [&](const std::string& m) {
+      return LinearNames{p + m + ".weight", p + m + ".bias"};
+    };
     auto norm = [&](const std::string& m) { return NormNames{p + m + ".weight", p + m + ".bias"}; };
     n.layers.push_back({lin("attention.q_lin"), lin("attention.k_lin"), lin("attention.v_lin"),
                         lin("attention.out_lin"), norm("sa_layer_norm"), lin("ffn.lin1"),
@@ -41,7 +43,7 @@ EncoderConfig read_distilbert_config(const nlohmann::json& j, const std::filesys
   }
   n.base_model_prefix = "distilbert.";
   n.head_prefixes = {"vocab_transform.", "vocab_layer_norm.", "vocab_projector.",
-                     "pre_classifier.", "classifier.", "qa_outputs."};
+                     "pre_classifier.",  "classifier.",       "qa_outputs."};
   check_encoder_dims(c, file);
   return c;
 }

@@ -51,7 +51,9 @@ EncoderTensorNames bert_layout_names(int num_layers) {
   n.embedding_norm = {"embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"};
   for (int l = 0; l < num_layers; ++l) {
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    auto lin = [&](const std::string& m) { return LinearNames{p + m + ".weight", p + m + ".bias"}; };
+    auto lin = [&](const std::string& m) {
+      return LinearNames{p + m + ".weight", p + m + ".bias"};
+    };
     auto norm = [&](const std::string& m) { return NormNames{p + m + ".weight", p + m + ".bias"}; };
     n.layers.push_back({lin("attention.self.query"), lin("attention.self.key"),
                         lin("attention.self.value"), lin("attention.output.dense"),

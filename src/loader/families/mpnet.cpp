@@ -40,7 +40,9 @@ EncoderConfig read_mpnet_config(const nlohmann::json& j, const std::filesystem::
   n.embedding_norm = {"embeddings.LayerNorm.weight", "embeddings.LayerNorm.bias"};
   for (int l = 0; l < c.num_hidden_layers; ++l) {
     const std::string p = "encoder.layer." + std::to_string(l) + ".";
-    auto lin = [&](const std::string& m) { return LinearNames{p + m + ".weight", p + m + ".bias"}; };
+    auto lin = [&](const std::string& m) {
+      return LinearNames{p + m + ".weight", p + m + ".bias"};
+    };
     auto norm = [&](const std::string& m) { return NormNames{p + m + ".weight", p + m + ".bias"}; };
     n.layers.push_back({lin("attention.attn.q"), lin("attention.attn.k"), lin("attention.attn.v"),
                         lin("attention.attn.o"), norm("attention.LayerNorm"),

@@ -16,12 +16,12 @@ EncoderConfig read_roberta_config(const nlohmann::json& j, const std::filesystem
   const std::string base = type == "xlm-roberta" ? "XLMRobertaModel"
                            : type == "camembert" ? "CamembertModel"
                                                  : "RobertaModel";
-  c.architecture = config_architecture(j, file, {"Roberta", "XLMRoberta", "Camembert"},
-                                       "RoBERTa", base);
+  c.architecture =
+      config_architecture(j, file, {"Roberta", "XLMRoberta", "Camembert"}, "RoBERTa", base);
   // RobertaConfig's default vocabulary is GPT-2's; XLM-R's and CamemBERT's configs default to
   // BERT's. Real checkpoints always give it.
-  c.vocab_size = config_int(j, "vocab_size", file, type == "roberta" ? 50265 : 30522, 1,
-                            10'000'000);
+  c.vocab_size =
+      config_int(j, "vocab_size", file, type == "roberta" ? 50265 : 30522, 1, 10'000'000);
   c.hidden_size = config_int(j, "hidden_size", file, 768, 1, 65536);
   c.num_hidden_layers = config_int(j, "num_hidden_layers", file, 12, 1, 1024);
   c.num_attention_heads = config_int(j, "num_attention_heads", file, 12, 1, 65536);

@@ -15,7 +15,8 @@ void embed(const int32_t* ids, const int32_t* type_ids, const size_t* seq_offset
     for (size_t s = begin; s < end; ++s)
       for (size_t tok = seq_offsets[s]; tok < seq_offsets[s + 1]; ++tok) {
         const float* w = tables.word + static_cast<size_t>(ids[tok]) * H;
-        const size_t pos = position_ids ? static_cast<size_t>(position_ids[tok]) : tok - seq_offsets[s];
+        const size_t pos =
+            position_ids ? static_cast<size_t>(position_ids[tok]) : tok - seq_offsets[s];
         const float* p = tables.position + pos * H;
         float* o = out + tok * H;
         if (tables.token_type) {
