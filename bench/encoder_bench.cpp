@@ -4,6 +4,10 @@
 //                             tokens/s, sentences/s, matmul GFLOP/s (matmul FLOPs / wall time).
 //   BM_LongThroughput/threads 128 texts of ~200 tokens (joined STS-B sentences), batches of 32.
 //   BM_ShortSentence/threads  latency of forward() on one short sentence.
+//   BM_FamilyForward/family/threads  forward() over the same STS-B batches (32 sentences) with
+//                             random weights at MiniLM's shape (6 layers, 384 hidden, 12 heads,
+//                             1536 intermediate) for each family: 0 bert, 1 roberta, 2 mpnet,
+//                             3 distilbert. Each family's time over bert's is its overhead.
 //   BM_EncoderMatmul/shape    the encoder's own Linear (prepacked, fused epilogue) at the batch's
 //                             row count, in GFLOP/s ...
 //   BM_PlainDnnlMatmul/shape  ... and a plain oneDNN matmul on the same shape (weights prepacked,
@@ -24,10 +28,12 @@
 #include <string>
 #include <vector>
 
+#include "loader/encoder_tensor_names.hpp"
+#include "loader/families/families.hpp"
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
-#include "model/bert_encoder.hpp"
-#include "model/bert_weights.hpp"
+#include "model/transformer_encoder.hpp"
+#include "ops/cpu/linear.hpp"
 #include "ops/cpu/parallel.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -70,7 +76,7 @@ std::vector<std::string> sts_sentences(size_t limit) {
 struct Setup {
   sembed::loader::ModelDirectory dir;
   sembed::loader::WeightStore weights;
-  std::unique_ptr<sembed::model::BertEncoder> encoder;
+  std::unique_ptr<sembed::model::TransformerEncoder> encoder;
   std::vector<sembed::tokenizer::Encoding> encodings;   // sorted by length, longest first
   std::vector<sembed::tokenizer::Encoding> long_texts;  // ~200 tokens each, longest first
   std::vector<PackedBatch> batches;                     // length-sorted, 32 sentences each
@@ -82,7 +88,7 @@ struct Setup {
     const auto path = model_dir();
     dir = sembed::loader::read_model_directory(path);
     weights = sembed::loader::WeightStore::open(path);
-    encoder = std::make_unique<sembed::model::BertEncoder>(dir.bert, weights);
+    encoder = std::make_unique<sembed::model::TransformerEncoder>(dir.encoder, weights);
     auto tok = sembed::tokenizer::Tokenizer::from_model_dir(path);
     sembed::tokenizer::EncodeOptions opt;
     opt.max_length = static_cast<size_t>(dir.max_seq_length);
@@ -114,8 +120,8 @@ struct Setup {
     short_sentence.ids = e.ids;
     short_sentence.type_ids = e.type_ids;
     short_sentence.seq_offsets = {0, e.ids.size()};
-    const double H = dir.bert.hidden_size, I = dir.bert.intermediate_size;
-    matmul_flops = 2.0 * tokens * dir.bert.num_hidden_layers * (4 * H * H + 2 * H * I);
+    const double H = dir.encoder.hidden_size, I = dir.encoder.intermediate_size;
+    matmul_flops = 2.0 * tokens * dir.encoder.num_hidden_layers * (4 * H * H + 2 * H * I);
   }
 
   // Length-sorted batches of `size` sentences (the last one may be smaller).
@@ -183,6 +189,82 @@ void BM_LongThroughput(benchmark::State& state) {
   state.counters["texts/s"] = benchmark::Counter(double(s.long_texts.size()),
                                                  benchmark::Counter::kIsIterationInvariantRate);
 }
+// A random-weight encoder of `family` at MiniLM's shape, from a config.json and a safetensors
+// file written to a temporary directory (the loader's real path, the family's real names).
+std::unique_ptr<sembed::model::TransformerEncoder> family_encoder(int family) {
+  static const char* kConfigs[] = {
+      R"({"model_type":"bert","hidden_size":384,"num_hidden_layers":6,"num_attention_heads":12,
+          "intermediate_size":1536,"vocab_size":30522})",
+      R"({"model_type":"roberta","hidden_size":384,"num_hidden_layers":6,"num_attention_heads":12,
+          "intermediate_size":1536,"vocab_size":30522,"max_position_embeddings":514,
+          "type_vocab_size":1,"layer_norm_eps":1e-5})",
+      R"({"model_type":"mpnet","hidden_size":384,"num_hidden_layers":6,"num_attention_heads":12,
+          "intermediate_size":1536,"vocab_size":30527,"max_position_embeddings":514})",
+      R"({"model_type":"distilbert","dim":384,"n_layers":6,"n_heads":12,"hidden_dim":1536,
+          "vocab_size":30522})"};
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("sembed-family-bench-" + std::to_string(family));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "config.json") << kConfigs[family];
+  const auto config = sembed::loader::read_encoder_config(dir / "config.json");
+  // safetensors: 8-byte header length, JSON header, then the raw f32 data.
+  std::string header = "{";
+  size_t offset = 0;
+  const auto tensors = sembed::loader::expected_tensors(config);
+  for (const auto& t : tensors) {
+    size_t n = 1;
+    std::string shape;
+    for (auto d : t.shape) {
+      n *= static_cast<size_t>(d);
+      shape += (shape.empty() ? "" : ",") + std::to_string(d);
+    }
+    header += (offset ? "," : "") + std::string("\"") + t.name +
+              "\":{\"dtype\":\"F32\",\"shape\":[" + shape + "],\"data_offsets\":[" +
+              std::to_string(offset) + "," + std::to_string(offset + n * 4) + "]}";
+    offset += n * 4;
+  }
+  header += "}";
+  while (header.size() % 8) header += ' ';
+  std::ofstream out(dir / "model.safetensors", std::ios::binary);
+  const uint64_t len = header.size();
+  out.write(reinterpret_cast<const char*>(&len), 8);
+  out << header;
+  uint32_t state = 12345;
+  std::vector<float> buf;
+  for (const auto& t : tensors) {
+    size_t n = 1;
+    for (auto d : t.shape) n *= static_cast<size_t>(d);
+    buf.resize(n);
+    for (auto& v : buf) {
+      state = state * 1664525u + 1013904223u;
+      v = (static_cast<float>(state >> 8) / 16777216.f - 0.5f) * 0.1f;
+    }
+    out.write(reinterpret_cast<const char*>(buf.data()), static_cast<std::streamsize>(n * 4));
+  }
+  out.close();
+  const auto weights = sembed::loader::WeightStore::open(dir);
+  return std::make_unique<sembed::model::TransformerEncoder>(config, weights);
+}
+
+// Args: family (0 bert, 1 roberta, 2 mpnet, 3 distilbert), threads.
+void BM_FamilyForward(benchmark::State& state) {
+  auto& s = setup();
+  static std::unique_ptr<sembed::model::TransformerEncoder> encoders[4];
+  const int family = static_cast<int>(state.range(0));
+  if (!encoders[family]) encoders[family] = family_encoder(family);
+  const int threads = static_cast<int>(state.range(1));
+  sembed::model::EncoderOutput out;
+  for (auto _ : state)
+    for (const auto& b : s.batches) encoders[family]->forward(b, out, false, threads);
+  state.SetLabel(encoders[family]->config().family);
+  state.counters["tokens/s"] =
+      benchmark::Counter(double(s.tokens), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_FamilyForward)
+    ->ArgsProduct({{0, 1, 2, 3}, {1, 2}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
 BENCHMARK(BM_LongThroughput)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK(BM_ShortSentence)->Arg(1)->Arg(2)->Unit(benchmark::kMicrosecond)->UseRealTime();
@@ -195,7 +277,7 @@ struct Shape {
 };
 
 std::vector<Shape> shapes() {
-  const auto& c = setup().dir.bert;
+  const auto& c = setup().dir.encoder;
   const int64_t H = c.hidden_size, I = c.intermediate_size;
   using E = sembed::ops::cpu::Epilogue;
   return {{"qkv", 3 * H, H, E::None},

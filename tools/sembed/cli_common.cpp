@@ -27,6 +27,20 @@ void ModelOptions::add_to(CLI::App& command) {
       ->check(CLI::NonNegativeNumber);
 }
 
+void PromptOptions::add_to(CLI::App& command, const std::string& what) {
+  name_option =
+      command.add_option("--prompt-name", prompt_name,
+                         "Prepend the model's prompt NAME (config_sentence_transformers.json) to " +
+                             what + " (default: the model's default_prompt_name, if any)");
+  prompt_option = command.add_option(
+      "--prompt", prompt, "Prepend TEXT to " + what + " (overrides --prompt-name; \"\" for none)");
+}
+
+void PromptOptions::apply(EncodeOptions& options) const {
+  if (name_option && name_option->count()) options.prompt_name = prompt_name;
+  if (prompt_option && prompt_option->count()) options.prompt = prompt;
+}
+
 std::shared_ptr<Model> ModelOptions::load() const {
   std::optional<std::filesystem::path> explicit_dir;
   if (!model_dir.empty()) explicit_dir = model_dir;
@@ -88,7 +102,8 @@ OutputFile::~OutputFile() {
 
 void OutputFile::commit() {
   if (stream_ == stdout) {
-    if (std::fflush(stdout) != 0) throw Error(std::string("cannot write standard output: ") + std::strerror(errno));
+    if (std::fflush(stdout) != 0)
+      throw Error(std::string("cannot write standard output: ") + std::strerror(errno));
     committed_ = true;
     return;
   }

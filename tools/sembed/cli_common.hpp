@@ -3,15 +3,14 @@
 // round-trips, atomic output files and the progress bar.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <sembed/sembed.hpp>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <sembed/sembed.hpp>
 
 namespace sembed::cli {
 
@@ -20,6 +19,17 @@ struct ModelOptions {
   int threads = 0;
   void add_to(CLI::App& command);
   std::shared_ptr<Model> load() const;
+};
+
+// --prompt-name NAME and --prompt TEXT: sentence-transformers' encode(prompt_name=, prompt=).
+// Neither given: the model's default_prompt_name applies (when it has one).
+struct PromptOptions {
+  std::string prompt_name, prompt;
+  CLI::Option* name_option = nullptr;
+  CLI::Option* prompt_option = nullptr;
+  // `what` says which texts get the prompt, e.g. "every text" or "the queries".
+  void add_to(CLI::App& command, const std::string& what);
+  void apply(EncodeOptions& options) const;
 };
 
 // The texts given as arguments, or else one text per line of standard input (a trailing '\r'

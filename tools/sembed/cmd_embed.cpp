@@ -8,6 +8,7 @@ namespace {
 
 struct EmbedCommand {
   ModelOptions model;
+  PromptOptions prompts;
   std::vector<std::string> texts;
   std::string format = "jsonl";
   std::string output;
@@ -25,18 +26,21 @@ struct EmbedCommand {
     if (output_value != "sentence" && output_value != "token")
       throw Error("--output-value must be 'sentence' or 'token', not '" + output_value + "'");
     if (output_value == "token" && fmt == EmbedFormat::Npy)
-      throw Error("--format npy holds one matrix; token embeddings differ in length per text "
-                  "(use jsonl, json or csv with --output-value token)");
+      throw Error(
+          "--format npy holds one matrix; token embeddings differ in length per text "
+          "(use jsonl, json or csv with --output-value token)");
     const auto inputs = read_texts(texts);
     const auto loaded = model.load();
     EncodeOptions options;
     options.batch_size = batch_size;
     if (max_length) options.max_length = max_length;
     options.truncate = !no_truncate;
-    if (normalize && no_normalize) throw Error("--normalize and --no-normalize contradict each other");
+    if (normalize && no_normalize)
+      throw Error("--normalize and --no-normalize contradict each other");
     if (normalize || no_normalize) options.normalize = normalize;
     if (!pooling.empty()) options.pooling = parse_pooling_mode(pooling);
     options.progress = progress_bar(quiet);
+    prompts.apply(options);
 
     // Encode fully before opening the output so that a failure leaves no file behind.
     if (output_value == "token") {
@@ -61,15 +65,18 @@ void register_embed(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "embed", "Sentence embeddings of TEXT arguments, or of each line of standard input");
   c.model.add_to(*cmd);
+  c.prompts.add_to(*cmd, "every text");
   cmd->add_option("texts", c.texts, "Texts to embed (default: one per line on standard input)");
   cmd->add_option("--format,-f", c.format, "Output format: jsonl, json, csv or npy")
       ->capture_default_str();
   cmd->add_option("--output,-o", c.output, "Write to FILE instead of standard output");
-  cmd->add_option("--batch-size", c.batch_size, "Texts per forward pass (results do not depend on it)")
+  cmd->add_option("--batch-size", c.batch_size,
+                  "Texts per forward pass (results do not depend on it)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_option("--max-length", c.max_length,
-                  "Maximum tokens per text incl. [CLS]/[SEP] (default: the model's max_seq_length)");
+  cmd->add_option(
+      "--max-length", c.max_length,
+      "Maximum tokens per text incl. [CLS]/[SEP] (default: the model's max_seq_length)");
   cmd->add_option("--output-value", c.output_value,
                   "sentence: one pooled vector per text; token: last_hidden_state per token")
       ->capture_default_str();

@@ -1,5 +1,6 @@
-// sembed info: what a model directory holds (architecture, sizes, max_seq_length, pooling,
-// normalize, weight file and dtype, parameter count of the BertModel without task heads) and
+// sembed info: what a model directory holds (family, architecture, sizes, max_seq_length, the
+// modules after the Transformer, prompts, weight file and dtype, parameter count of the base
+// model without task heads) and
 // how long loading its configuration and weights took. Uses the loader directly: it does not
 // build the encoder or the tokenizer, so it works as a quick check of a downloaded directory.
 #include <chrono>
@@ -8,7 +9,7 @@
 #include <sembed/sembed.hpp>
 #include <string>
 
-#include "loader/bert_tensor_names.hpp"
+#include "loader/encoder_tensor_names.hpp"
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
 #include "sembed/commands.hpp"
@@ -25,18 +26,23 @@ struct InfoCommand {
         model_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(model_dir));
     const auto start = std::chrono::steady_clock::now();
     const auto md = loader::read_model_directory(dir);
-    const auto weights = loader::WeightStore::open(md.dir);
-    const auto check = loader::check_bert_tensor_names(md.bert, weights);
+    auto weights = loader::WeightStore::open(md.dir);
+    weights.strip_prefix(md.encoder.names.base_model_prefix);
+    const auto check = loader::check_encoder_tensors(md.encoder, weights);
     const double load_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
     std::vector<std::string> notes = md.notes;
     notes.insert(notes.end(), weights.notes().begin(), weights.notes().end());
     notes.insert(notes.end(), check.notes.begin(), check.notes.end());
-    const auto& b = md.bert;
+    const auto& b = md.encoder;
+    const auto modules = loader::describe_modules(md);
+    nlohmann::json prompts = nlohmann::json::object();
+    for (const auto& [name, text] : md.prompts.prompts) prompts[name] = text;
     if (json) {
       nlohmann::json j = {
           {"model_dir", std::filesystem::absolute(dir).string()},
+          {"family", b.family},
           {"model_type", b.model_type},
           {"architecture", b.architecture},
           {"hidden_size", b.hidden_size},
@@ -48,6 +54,12 @@ struct InfoCommand {
           {"max_seq_length", md.max_seq_length},
           {"pooling", std::string(to_string(md.pooling.mode))},
           {"normalize", md.normalize},
+          {"modules", modules},
+          {"dimension", md.embedding_dimension},
+          {"prompts", prompts},
+          {"default_prompt_name", md.prompts.default_prompt_name
+                                      ? nlohmann::json(*md.prompts.default_prompt_name)
+                                      : nlohmann::json(nullptr)},
           {"weight_file", weights.source()},
           {"weight_dtype", weights.source_dtype()},
           {"parameter_count", check.parameter_count},
@@ -61,6 +73,7 @@ struct InfoCommand {
       return;
     }
     std::printf("model directory   %s\n", std::filesystem::absolute(dir).string().c_str());
+    std::printf("family            %s\n", b.family.c_str());
     std::printf("architecture      %s (model_type %s)\n", b.architecture.c_str(),
                 b.model_type.c_str());
     std::printf("hidden size       %d\n", b.hidden_size);
@@ -70,8 +83,15 @@ struct InfoCommand {
     std::printf("vocabulary        %d\n", b.vocab_size);
     std::printf("max_seq_length    %d (max_position_embeddings %d)\n", md.max_seq_length,
                 b.max_position_embeddings);
-    std::printf("pooling           %s\n", std::string(to_string(md.pooling.mode)).c_str());
+    for (size_t i = 0; i < modules.size(); ++i)
+      std::printf("%s %s\n", i == 0 ? "modules          " : "                 ",
+                  modules[i].c_str());
+    std::printf("dimension         %d\n", md.embedding_dimension);
     std::printf("normalize         %s\n", md.normalize ? "yes" : "no");
+    if (md.prompts.prompts.empty()) std::printf("prompts           none\n");
+    for (const auto& [name, text] : md.prompts.prompts)
+      std::printf("prompt            %s = \"%s\"%s\n", name.c_str(), text.c_str(),
+                  md.prompts.default_prompt_name == name ? " (default)" : "");
     std::printf("weights           %s (%s, %zu tensors, %zu used in place)\n",
                 weights.source().c_str(), weights.source_dtype().c_str(), weights.tensors().size(),
                 weights.zero_copy_tensors());
@@ -87,7 +107,7 @@ struct InfoCommand {
 void register_info(CLI::App& app) {
   auto state = std::make_shared<InfoCommand>();
   CLI::App* cmd = app.add_subcommand(
-      "info", "Describe a model directory: architecture, sizes, pooling, weights, load time");
+      "info", "Describe a model directory: family, sizes, modules, prompts, weights, load time");
   cmd->add_option("--model,-m", state->model_dir,
                   "Model directory (default: $SEMBED_MODEL, then the fetched all-MiniLM-L6-v2)");
   cmd->add_flag("--json", state->json, "Print one JSON object instead of text");

@@ -1,15 +1,16 @@
 // sembed search: the top-k lines of a corpus file for each query (util.semantic_search semantics).
-#include "sembed/cli_common.hpp"
-#include "sembed/commands.hpp"
-
 #include <cerrno>
 #include <cstring>
+
+#include "sembed/cli_common.hpp"
+#include "sembed/commands.hpp"
 
 namespace sembed::cli {
 namespace {
 
 struct SearchCommand {
   ModelOptions model;
+  PromptOptions prompts;
   std::string corpus_path;
   std::vector<std::string> queries;
   size_t top_k = 5;
@@ -37,7 +38,11 @@ struct SearchCommand {
     EncodeOptions options;
     options.progress = progress_bar(quiet);
     const Matrix corpus_embeddings = loaded->encode(corpus, options);
-    const Matrix query_embeddings = loaded->encode(query_texts);
+    // The corpus gets the model's default prompt (if any), as encode() does; the prompt
+    // options choose the queries' prompt (e.g. --prompt-name query).
+    EncodeOptions query_options;
+    prompts.apply(query_options);
+    const Matrix query_embeddings = loaded->encode(query_texts, query_options);
     const auto results = semantic_search(query_embeddings, corpus_embeddings, top_k, m);
 
     for (size_t q = 0; q < results.size(); ++q) {
@@ -65,12 +70,17 @@ struct SearchCommand {
 void register_search(CLI::App& app) {
   auto state = std::make_shared<SearchCommand>();
   auto& c = *state;
-  CLI::App* cmd = app.add_subcommand("search", "Top-k semantic search of queries over a corpus file");
+  CLI::App* cmd =
+      app.add_subcommand("search", "Top-k semantic search of queries over a corpus file");
   c.model.add_to(*cmd);
+  c.prompts.add_to(*cmd, "the queries");
   cmd->add_option("--corpus", c.corpus_path, "Corpus file, one document per line")->required();
   cmd->add_option("queries", c.queries, "Queries (default: one per line on standard input)");
-  cmd->add_option("--top-k,-k", c.top_k, "Hits per query")->capture_default_str()->check(CLI::PositiveNumber);
-  cmd->add_option("--metric", c.metric, "cosine, dot, euclidean or manhattan")->capture_default_str();
+  cmd->add_option("--top-k,-k", c.top_k, "Hits per query")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--metric", c.metric, "cosine, dot, euclidean or manhattan")
+      ->capture_default_str();
   cmd->add_flag("--json", c.json, "One JSON object per query (corpus_id is the 0-based line)");
   cmd->add_flag("--quiet,-q", c.quiet, "No progress bar");
   cmd->callback([state] { state->run(); });

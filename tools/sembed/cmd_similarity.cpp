@@ -8,6 +8,7 @@ namespace {
 
 struct SimilarityCommand {
   ModelOptions model;
+  PromptOptions prompts;
   std::vector<std::string> texts;
   bool matrix = false;
   std::string metric = "cosine";
@@ -29,15 +30,19 @@ struct SimilarityCommand {
     const auto inputs = read_texts(texts);
     if (inputs.size() < 2) throw Error("similarity needs at least two texts");
     const auto loaded = model.load();
-    const Matrix embeddings = loaded->encode(inputs);
+    EncodeOptions options;
+    prompts.apply(options);
+    const Matrix embeddings = loaded->encode(inputs, options);
     Matrix first(1, embeddings.cols), rest(embeddings.rows - 1, embeddings.cols);
     std::copy(embeddings.row(0), embeddings.row(1), first.data.begin());
     std::copy(embeddings.row(1), embeddings.row(0) + embeddings.data.size(), rest.data.begin());
-    const Matrix scores = matrix ? similarity(embeddings, embeddings, m) : similarity(first, rest, m);
+    const Matrix scores =
+        matrix ? similarity(embeddings, embeddings, m) : similarity(first, rest, m);
     if (json) {
       print_json(scores, 0);
     } else if (matrix) {
-      std::printf("%s similarity, every pair (row i, column j = text i vs text j)\n", metric.c_str());
+      std::printf("%s similarity, every pair (row i, column j = text i vs text j)\n",
+                  metric.c_str());
       for (size_t i = 0; i < scores.rows; ++i) {
         std::printf("%zu:", i);
         for (size_t j = 0; j < scores.cols; ++j)
@@ -64,8 +69,10 @@ void register_similarity(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "similarity", "Similarity of the first text to each other text (or of every pair)");
   c.model.add_to(*cmd);
+  c.prompts.add_to(*cmd, "every text");
   cmd->add_option("texts", c.texts, "Texts (default: one per line on standard input)");
-  cmd->add_flag("--matrix", c.matrix, "Score every pair instead of the first text against the rest");
+  cmd->add_flag("--matrix", c.matrix,
+                "Score every pair instead of the first text against the rest");
   cmd->add_option("--metric", c.metric, "cosine, dot, euclidean or manhattan (distances negated)")
       ->capture_default_str();
   cmd->add_flag("--json", c.json, "Print the scores as JSON");
