@@ -56,7 +56,7 @@ nlohmann::json reference() {
 }
 
 std::vector<std::string> sts_sentences(std::vector<double>& gold) {
-  std::ifstream in(std::string(SEMBED_SHARED_DATA) + "/stsbenchmark/sts-test.csv");
+  std::ifstream in(std::string(SEMBED_TEST_DATA) + "/stsbenchmark/sts-test.csv");
   std::vector<std::string> out;
   std::string line;
   while (std::getline(in, line)) {
