@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Tokenizer throughput: Hugging Face tokenizers' encode_batch vs sembed, same corpus, one thread.
 
-Corpus: every STS-B sentence (17,256 texts), tokenizer all-MiniLM-L6-v2, truncation at 256
-(its max_seq_length), no padding. HF runs with RAYON_NUM_THREADS=1 (set before import) and
+Corpus: every STS-B sentence (17,256 texts), truncation at 256, no padding; tokenizers
+all-MiniLM-L6-v2 (WordPiece) and tests/tokenizer/unigram/xlmr-nmt-nfkc (SentencePiece Unigram in
+XLM-R's layout: Precompiled, Strip, Replace, Metaspace). HF runs with RAYON_NUM_THREADS=1 (set before import) and
 TOKENIZERS_PARALLELISM=false; sembed's bench/tokenizer_bench is single-threaded.
 
   python bench/tokenizer_hf_bench.py --data ../shared/data [--sembed-bench build/tokenizer_bench]
@@ -32,29 +33,37 @@ def main():
     args = ap.parse_args()
 
     texts = tokenizer_corpus.sts_sentences(args.data)
-    tok = Tokenizer.from_file(os.path.join(args.data, "all-MiniLM-L6-v2", "tokenizer.json"))
-    tok.no_padding()
-    tok.enable_truncation(256)
-    tok.encode_batch(texts[:1000])  # warm up
-    # CPU time is what google benchmark's items_per_second uses too; it stays meaningful on a
-    # shared machine, where wall time depends on the neighbours.
-    rounds, start, cpu_start = 0, time.perf_counter(), time.process_time()
-    while time.perf_counter() - start < args.seconds:
-        tok.encode_batch(texts)
-        rounds += 1
-    wall = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start
-    hf = rounds * len(texts) / cpu
-    print("HF tokenizers encode_batch, 1 thread: %.0f sentences/s CPU time (%.0f/s wall; %d sentences x %d rounds)"
-          % (hf, rounds * len(texts) / wall, len(texts), rounds))
-    if args.sembed_bench:
-        out = subprocess.run([args.sembed_bench, "--benchmark_filter=BM_StsbMiniLM",
-                              "--benchmark_format=json"], check=True, capture_output=True, text=True)
-        result = json.loads(out.stdout)["benchmarks"][0]
-        sembed = result["items_per_second"]
-        print("sembed Tokenizer::encode, 1 thread:  %.0f sentences/s CPU time (%.0f/s wall)"
-              % (sembed, result["items_per_second"] * result["cpu_time"] / result["real_time"]))
-        print("ratio sembed / HF: %.2fx" % (sembed / hf))
+    cases = [("WordPiece all-MiniLM-L6-v2", os.path.join(args.data, "all-MiniLM-L6-v2", "tokenizer.json"),
+              "BM_StsbMiniLM"),
+             ("Unigram xlmr-nmt-nfkc", os.path.join(HERE, "..", "tests", "tokenizer", "unigram",
+                                                    "xlmr-nmt-nfkc", "tokenizer.json"),
+              "BM_StsbUnigramXlmr")]
+    for label, path, bench in cases:
+        tok = Tokenizer.from_file(path)
+        tok.no_padding()
+        tok.enable_truncation(256)
+        tok.encode_batch(texts[:1000])  # warm up
+        # CPU time is what google benchmark's items_per_second uses too; it stays meaningful on
+        # a shared machine, where wall time depends on the neighbours.
+        rounds, start, cpu_start = 0, time.perf_counter(), time.process_time()
+        while time.perf_counter() - start < args.seconds:
+            tok.encode_batch(texts)
+            rounds += 1
+        wall = time.perf_counter() - start
+        cpu = time.process_time() - cpu_start
+        hf = rounds * len(texts) / cpu
+        print("%s: HF tokenizers encode_batch, 1 thread: %.0f sentences/s CPU time "
+              "(%.0f/s wall; %d sentences x %d rounds)"
+              % (label, hf, rounds * len(texts) / wall, len(texts), rounds))
+        if args.sembed_bench:
+            out = subprocess.run([args.sembed_bench, "--benchmark_filter=" + bench,
+                                  "--benchmark_format=json"], check=True, capture_output=True,
+                                 text=True)
+            result = json.loads(out.stdout)["benchmarks"][0]
+            sembed = result["items_per_second"]
+            print("%s: sembed Tokenizer::encode, 1 thread:  %.0f sentences/s CPU time (%.0f/s wall)"
+                  % (label, sembed, result["items_per_second"] * result["cpu_time"] / result["real_time"]))
+            print("%s: ratio sembed / HF: %.2fx" % (label, sembed / hf))
 
 
 if __name__ == "__main__":
