@@ -10,8 +10,9 @@ here with the tokenizers API from the nmt_nfkc one:
   nfd-never-nosplit  Sequence[NFD, StripAccents, Prepend "▁"], Metaspace never, split false
   nfc-nfkd-bert      Sequence[NFC, NFKD, BertNormalizer(lowercase)], Metaspace always
 Corpus per tokenizer: every STS-B sentence and pair, the generated stress strings of
-scripts/tokenizer_corpus.py (--count, default 100,000), the same strings with XLM-R's special
-tokens typed into them, and long texts; single texts, pairs, truncation, padding with <pad>.
+scripts/tokenizer_corpus.py (--count, default 100,000, for xlmr-nmt-nfkc; --other-count, default
+10,000, for each of the others), a fifth of them again with XLM-R's special tokens typed in, and
+long texts; single texts, pairs, truncation, padding with <pad>.
 Every input_ids, token_type_ids, attention_mask, tokens and offsets must be identical.
 
 Usage: differential_unigram.py --binary build/sembed --data ../shared/data [--count 100000]
@@ -84,12 +85,16 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", required=True)
     ap.add_argument("--data", required=True)
-    ap.add_argument("--count", type=int, default=100000, help="generated strings per tokenizer")
+    ap.add_argument("--count", type=int, default=100000,
+                    help="generated strings for xlmr-nmt-nfkc (the XLM-R layout)")
+    ap.add_argument("--other-count", type=int, default=10000,
+                    help="generated strings for each of the other tokenizers")
     ap.add_argument("--only", help="run only the tokenizers whose name contains this")
     args = ap.parse_args()
     t0 = time.time()
 
     sts = tokenizer_corpus.sts_sentences(args.data)
+    n_other = min(args.other_count, args.count)
     sts_pairs = tokenizer_corpus.sts_pairs(args.data)
     generated = tokenizer_corpus.generate(args.count, seed=20240601)
     specials = with_specials(generated[: args.count // 5], seed=5)
@@ -109,9 +114,14 @@ def main():
         failures, bad, checked = [], 0, 0
         for label, model_dir in configs:
             ref = Tokenizer.from_file(os.path.join(model_dir, "tokenizer.json"))
-            p_sub = pairs[: len(sts_pairs) + 5000]
-            s_sub = singles[: len(sts) + 10000]
-            runs = [(singles, False, None, "none"), (p_sub, True, None, "none"),
+            main_config = label == "xlmr-nmt-nfkc"
+            # The other tokenizers get the STS-B texts, the first n_other generated strings and
+            # as many of the strings with special tokens typed in.
+            s_all = singles if main_config else (
+                sts + generated[:n_other] + specials[:n_other // 5] + long_texts)
+            p_sub = pairs[: len(sts_pairs) + (5000 if main_config else n_other // 4)]
+            s_sub = s_all[: len(sts) + 10000]
+            runs = [(s_all, False, None, "none"), (p_sub, True, None, "none"),
                     (s_sub, False, 9, "none"), (p_sub, True, 11, "none"),
                     (s_sub, False, 32, "longest")]
             for texts, is_pair, max_length, padding in runs:
