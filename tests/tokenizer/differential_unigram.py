@@ -11,7 +11,7 @@ here with the tokenizers API from the nmt_nfkc one:
   nfc-nfkd-bert      Sequence[NFC, NFKD, BertNormalizer(lowercase)], Metaspace always
 Corpus per tokenizer: every STS-B sentence and pair, the generated stress strings of
 scripts/tokenizer_corpus.py (--count, default 100,000, for xlmr-nmt-nfkc; --other-count, default
-10,000, for each of the others), a fifth of them again with XLM-R's special tokens typed in, and
+3,000, for each of the others), a fifth of them again with XLM-R's special tokens typed in, and
 long texts; single texts, pairs, truncation, padding with <pad>.
 Every input_ids, token_type_ids, attention_mask, tokens and offsets must be identical.
 
@@ -87,7 +87,7 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--count", type=int, default=100000,
                     help="generated strings for xlmr-nmt-nfkc (the XLM-R layout)")
-    ap.add_argument("--other-count", type=int, default=10000,
+    ap.add_argument("--other-count", type=int, default=3000,
                     help="generated strings for each of the other tokenizers")
     ap.add_argument("--only", help="run only the tokenizers whose name contains this")
     args = ap.parse_args()
