@@ -62,7 +62,11 @@ void decompose(char32_t c, bool compat, std::vector<char32_t>& out) {
 std::optional<char32_t> compose_pair(char32_t a, char32_t b) {
   utf8proc_int32_t buf[2] = {static_cast<utf8proc_int32_t>(a), static_cast<utf8proc_int32_t>(b)};
   const utf8proc_ssize_t n = utf8proc_normalize_utf32(buf, 2, UTF8PROC_COMPOSE);
-  if (n == 1) return static_cast<char32_t>(buf[0]);
+  // utf8proc composes pairs whose composite is a composition exclusion (U+2ADC, U+1D1BB ...)
+  // when asked about the pair alone; normalization forms never produce those.
+  if (n == 1 && !utf8proc_get_property(buf[0])->comp_exclusion) {
+    return static_cast<char32_t>(buf[0]);
+  }
   return std::nullopt;
 }
 
