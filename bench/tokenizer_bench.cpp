@@ -1,5 +1,6 @@
 // Tokenizer throughput on every STS-B sentence (17,256 texts), one thread, truncation at the
 // model's max_seq_length as sentence-transformers does. items/s = sentences per second.
+// BM_StsbUnigramXlmr: the same on the Unigram test tokenizer (tests/tokenizer/unigram/).
 // Compare with bench/tokenizer_hf_bench.py (Hugging Face tokenizers' encode_batch on the same
 // sentences, RAYON_NUM_THREADS=1), which also runs this binary and prints both.
 #include <benchmark/benchmark.h>
@@ -64,10 +65,16 @@ void BM_StsbRobertaBpe(benchmark::State& state) {
   run_dir(state, std::string(SEMBED_SOURCE_DIR) + "/tests/tokenizer/bpe/roberta", 128);
 }
 void BM_StsbNliVocabTxt(benchmark::State& state) { run(state, "bert-base-nli-mean-tokens", 128); }
+// SentencePiece Unigram in XLM-R's layout (Precompiled nmt_nfkc, Strip, Replace, Metaspace),
+// the trained test tokenizer of tests/tokenizer/unigram/.
+void BM_StsbUnigramXlmr(benchmark::State& state) {
+  run_dir(state, std::string(SEMBED_SOURCE_DIR) + "/tests/tokenizer/unigram/xlmr-nmt-nfkc", 256);
+}
 
 BENCHMARK(BM_StsbMiniLM)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_StsbNliVocabTxt)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_StsbRobertaBpe)->Unit(benchmark::kMillisecond)->MinTime(2.0);
+BENCHMARK(BM_StsbUnigramXlmr)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 
 }  // namespace
 

@@ -16,6 +16,7 @@
 #include <string_view>
 
 #include "core/utf8.hpp"
+#include "encoding_invariants.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 using sembed::tokenizer::EncodeOptions;
@@ -35,22 +36,6 @@ const Tokenizer& nli() {
   return t;
 }
 
-void check(const Encoding& e, size_t len_a, size_t len_b, size_t vocab_bound) {
-  const size_t n = e.ids.size();
-  if (e.type_ids.size() != n || e.tokens.size() != n || e.offsets.size() != n ||
-      e.attention_mask.size() != n) {
-    std::abort();
-  }
-  for (size_t i = 0; i < n; ++i) {
-    const auto [s, t] = e.offsets[i];
-    // Each token's offsets lie inside its own text: type id 0 is text A, 1 is text B (BERT's
-    // pair template), not merely inside the longer of the two.
-    const size_t own_length = e.type_ids[i] == 0 ? len_a : len_b;
-    if (e.type_ids[i] < 0 || e.type_ids[i] > 1 || s > t || t > own_length) std::abort();
-    if (e.ids[i] < 0 || static_cast<size_t>(e.ids[i]) >= vocab_bound) std::abort();
-  }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -66,25 +51,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   const Tokenizer& tok = (mode & 0x40) ? nli() : minilm();
-  EncodeOptions options;
-  if (mode & 31) options.max_length = mode & 31;
-  const bool pair = mode & 0x20;
-  std::string_view a = rest, b;
-  if (pair) {
-    const size_t cut = rest.find('\0');
-    if (cut != std::string_view::npos) {
-      a = rest.substr(0, cut);
-      b = rest.substr(cut + 1);
-    }
-  }
-  const bool valid = !sembed::utf8::find_invalid(a) && !sembed::utf8::find_invalid(b);
-  try {
-    const Encoding e = pair ? tok.encode_pair(a, b, options) : tok.encode(a, options);
-    if (!valid) std::abort();  // invalid UTF-8 must be refused
-    check(e, sembed::utf8::count_code_points(a), sembed::utf8::count_code_points(b),
-          tok.vocab_size());
-  } catch (const sembed::Error&) {
-    if (valid) std::abort();  // valid text must never fail
-  }
+  sembed::fuzz::encode_and_check(tok, mode, rest, /*type_id_names_text=*/true);  // BERT pairs
   return 0;
 }

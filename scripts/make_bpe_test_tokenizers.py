@@ -16,7 +16,7 @@ differential test reads for max_seq_length):
                      <0x00>..<0xFF> in the vocabulary (Llama-style); vocab 2500
 The differential test derives further variants from these by swapping the pre-tokenizer.
 
-  .venv/bin/python scripts/make_bpe_test_tokenizers.py --data ../shared/data
+  .venv/bin/python scripts/make_bpe_test_tokenizers.py --data tests/data
 """
 import argparse
 import csv

@@ -10,7 +10,7 @@ Writes into tests/golden/:
 
 Run (torch + sentence-transformers; the model from scripts/fetch_mpnet_model.sh):
   bench/.venv/bin/python scripts/make_mpnet_golden.py \
-      --model ~/.cache/sembed/models/all-mpnet-base-v2 --shared ../shared/data
+      --model ~/.cache/sembed/models/all-mpnet-base-v2 --shared tests/data
 """
 import argparse
 import json

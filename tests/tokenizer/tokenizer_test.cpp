@@ -203,3 +203,91 @@ TEST(Tokenizer, ThreadSafe) {
 
 }  // namespace
 }  // namespace sembed::tokenizer
+
+namespace sembed::tokenizer {
+namespace {
+
+// A Unigram tokenizer.json around the given model and normalizer blocks.
+std::string unigram_json(const nlohmann::json& model, const nlohmann::json& normalizer = nullptr) {
+  nlohmann::json j = {{"model", model}, {"normalizer", normalizer}};
+  return j.dump();
+}
+
+void expect_error(const std::string& json, const std::vector<std::string>& parts) {
+  try {
+    Tokenizer::from_json_text(json, "bad.json");
+    ADD_FAILURE() << "no error for " << json.substr(0, 200);
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_EQ(m.rfind("bad.json: ", 0), 0u) << m;
+    for (const std::string& p : parts)
+      EXPECT_NE(m.find(p), std::string::npos) << m << " lacks " << p;
+  }
+}
+
+using J = nlohmann::json;
+const J kUnigram = {
+    {"type", "Unigram"},
+    {"unk_id", 0},
+    {"vocab", J::array({J::array({"<unk>", 0.0}), J::array({"a", -1.0}), J::array({"b", -2.0})})}};
+
+TEST(TokenizerBadInput, UnigramUnkIdOutOfRange) {
+  auto m = kUnigram;
+  m["unk_id"] = 3;
+  expect_error(unigram_json(m), {"model.unk_id", "3", "vocabulary size 3"});
+  m["unk_id"] = -1;
+  expect_error(unigram_json(m), {"model.unk_id", "-1"});
+  m["unk_id"] = 1.5;
+  expect_error(unigram_json(m), {"model.unk_id", "1.5"});
+}
+
+TEST(TokenizerBadInput, UnigramMalformedVocab) {
+  auto m = kUnigram;
+  m["vocab"] = J::array({J::array({"<unk>", 0.0}), J::array({"a"})});
+  expect_error(unigram_json(m), {"model.vocab[1]", "[piece, score]"});
+  m["vocab"] = J::array({J::array({"<unk>", "zero"})});
+  expect_error(unigram_json(m), {"model.vocab[0]"});
+  m["vocab"] = "x";
+  expect_error(unigram_json(m), {"model.vocab", "must be a list"});
+}
+
+TEST(TokenizerBadInput, MalformedPrecompiledCharsmap) {
+  auto charsmap = [](const std::string& b64) {
+    return nlohmann::json{{"type", "Precompiled"}, {"precompiled_charsmap", b64}};
+  };
+  const std::string where = "normalizer.precompiled_charsmap";
+  expect_error(unigram_json(kUnigram, charsmap("not base64!")), {where, "not valid base64"});
+  expect_error(unigram_json(kUnigram, charsmap("AAA=")), {where, "shorter than its 4-byte header"});
+  // Declares a 4,096-byte trie in a 12-byte map.
+  expect_error(unigram_json(kUnigram, charsmap("ABAAAAAAAAAAAAAA")), {where, "4096 bytes"});
+  expect_error(unigram_json(kUnigram, charsmap("AAAAAA==")), {where, "empty trie"});
+  // Replacement strings that are not UTF-8: trie of one unit, then 0xFF.
+  expect_error(unigram_json(kUnigram, charsmap("BAAAAAAAAAD/")), {where, "not valid UTF-8"});
+  // A trie whose root points outside the map: loading finds it (the ASCII table is built at load).
+  expect_error(unigram_json(kUnigram, charsmap("BAAAAAD8//8A")), {where, "outside the map"});
+}
+
+TEST(TokenizerBadInput, NoUnkIdAndAnUnknownCharacterIsAnError) {
+  auto m = kUnigram;
+  m.erase("unk_id");
+  const Tokenizer t = Tokenizer::from_json_text(unigram_json(m), "ok.json");
+  EncodeOptions plain;
+  plain.add_special_tokens = false;
+  EXPECT_EQ(t.encode("ab", plain).ids, (std::vector<int32_t>{1, 2}));
+  EXPECT_THROW(t.encode("abc"), Error);
+}
+
+TEST(TokenizerBadInput, BadStageFieldsNameFieldAndValue) {
+  const nlohmann::json meta = {{"type", "Metaspace"}, {"replacement", "ab"}};
+  nlohmann::json j = {{"model", kUnigram}, {"pre_tokenizer", meta}};
+  expect_error(j.dump(), {"pre_tokenizer.replacement", "one character", "'ab'"});
+  j["pre_tokenizer"] = {
+      {"type", "Metaspace"}, {"replacement", "_"}, {"prepend_scheme", "sometimes"}};
+  expect_error(j.dump(), {"pre_tokenizer.prepend_scheme", "'sometimes'", "always, first, never"});
+  j = {{"model", kUnigram},
+       {"normalizer", {{"type", "Replace"}, {"pattern", {{"Regex", "("}}}, {"content", ""}}}};
+  expect_error(j.dump(), {"normalizer.pattern.Regex", "'('", "not a valid regex"});
+}
+
+}  // namespace
+}  // namespace sembed::tokenizer

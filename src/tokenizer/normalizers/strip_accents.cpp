@@ -1,8 +1,10 @@
 // StripAccents normalizer: removes every combining mark (general category M: Mn, Mc, Me), the
 // reference's unicode_normalization is_combining_mark; the code points kept keep their origins.
-// Categories come from utf8proc (see docs/tokenizer.md on Unicode versions).
+// Categories come from utf8proc, corrected by the reference's own answers where they differ
+// (normalizer_overrides.inc, measured by scripts/tokenizer_normalizer_overrides.py).
 #include <utf8proc.h>
 
+#include <iterator>
 #include <memory>
 
 #include "tokenizer/normalizers/normalizer.hpp"
@@ -11,8 +13,19 @@
 namespace sembed::tokenizer {
 namespace {
 
+#include "tokenizer/normalizers/normalizer_overrides.inc"
+
+bool in_ranges(const char32_t (*r)[2], size_t n, char32_t c) {
+  for (size_t i = 0; i < n; ++i) {
+    if (c >= r[i][0] && c <= r[i][1]) return true;
+  }
+  return false;
+}
+
 bool is_combining_mark(char32_t c) {
   if (c < 0x300) return false;
+  if (in_ranges(kMarkAdded, std::size(kMarkAdded), c)) return true;
+  if (in_ranges(kMarkRemoved, std::size(kMarkRemoved), c)) return false;
   const auto cat = utf8proc_category(static_cast<utf8proc_int32_t>(c));
   return cat == UTF8PROC_CATEGORY_MN || cat == UTF8PROC_CATEGORY_MC || cat == UTF8PROC_CATEGORY_ME;
 }

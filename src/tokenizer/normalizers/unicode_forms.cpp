@@ -5,10 +5,12 @@
 // with their code points; composition then folds a composed pair into one code point whose change
 // is the sum of both minus one. TransformWriter (transform.hpp) turns the changes into origins.
 // Unicode facts: canonical decompositions and combining classes from unicode_props (utf8proc plus
-// the measured exceptions), compatibility decompositions and pair composition from utf8proc.
+// the measured exceptions), compatibility decompositions from utf8proc corrected by the measured
+// exceptions of normalizer_overrides.inc, pair composition from utf8proc.
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -20,6 +22,8 @@
 
 namespace sembed::tokenizer {
 namespace {
+
+#include "tokenizer/normalizers/normalizer_overrides.inc"
 
 struct Item {
   char32_t c;
@@ -34,6 +38,13 @@ void decompose(char32_t c, bool compat, std::vector<char32_t>& out) {
     } else {
       out.push_back(c);
     }
+    return;
+  }
+  const CompatOverride* o =
+      std::lower_bound(std::begin(kNfkdOverrides), std::end(kNfkdOverrides), c,
+                       [](const CompatOverride& x, char32_t v) { return x.cp < v; });
+  if (o != std::end(kNfkdOverrides) && o->cp == c) {
+    out.insert(out.end(), o->seq, o->seq + o->len);
     return;
   }
   utf8proc_int32_t buf[32];
@@ -51,7 +62,11 @@ void decompose(char32_t c, bool compat, std::vector<char32_t>& out) {
 std::optional<char32_t> compose_pair(char32_t a, char32_t b) {
   utf8proc_int32_t buf[2] = {static_cast<utf8proc_int32_t>(a), static_cast<utf8proc_int32_t>(b)};
   const utf8proc_ssize_t n = utf8proc_normalize_utf32(buf, 2, UTF8PROC_COMPOSE);
-  if (n == 1) return static_cast<char32_t>(buf[0]);
+  // utf8proc composes pairs whose composite is a composition exclusion (U+2ADC, U+1D1BB ...)
+  // when asked about the pair alone; normalization forms never produce those.
+  if (n == 1 && !utf8proc_get_property(buf[0])->comp_exclusion) {
+    return static_cast<char32_t>(buf[0]);
+  }
   return std::nullopt;
 }
 
