@@ -8,13 +8,12 @@
 #include <atomic>
 #include <cmath>
 #include <fstream>
-#include <stdexcept>
 #include <map>
 #include <random>
-#include <sstream>
-#include <thread>
-
 #include <sembed/sembed.hpp>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
 
 #include "test_server.hpp"
 
@@ -61,6 +60,7 @@ class ModelServer : public ::testing::Test {
   static ServerOptions options() {
     ServerOptions o;
     o.max_batch_tokens = 4096;
+    o.openai_token_ids = true;  // TokenIdsRoundTrip sends this model's own ids
     return o;
   }
   std::shared_ptr<const Model> model = default_model();
@@ -111,14 +111,13 @@ TEST_F(ModelServer, TruncationBothDirectionsMatchesCuttingByHand) {
     Reply r = srv.post("/embed", json{{"inputs", text}, {"truncate", true}});
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_LE(max_abs_diff(to_vector(r.parsed()[0]), want.row(0), want.cols), 1e-6f) << words;
-    r = srv.post("/embed", json{{"inputs", text},
-                                {"truncate", true},
-                                {"truncation_direction", "Left"}});
+    r = srv.post("/embed",
+                 json{{"inputs", text}, {"truncate", true}, {"truncation_direction", "Left"}});
     ASSERT_EQ(r.status, 200) << r.body;
     EXPECT_LE(max_abs_diff(to_vector(r.parsed()[0]), want.row(1), want.cols), 1e-6f) << words;
 
     r = srv.post("/embed", json{{"inputs", {"short", text}}});
-    EXPECT_EQ(r.status, 413) << r.body;
+    EXPECT_EQ(r.status, 422) << r.body;
     EXPECT_NE(r.body.find("inputs[1]"), std::string::npos) << r.body;
   }
 }
@@ -170,17 +169,16 @@ TEST_F(ModelServer, ConcurrentClientsGetTheirOwnVectors) {
           input.push_back(pool[picks.back()]);
         }
         const bool tei = rng() % 2 == 0;
-        auto res = tei ? http->Post("/embed", json{{"inputs", input}}.dump(), "application/json")
-                       : http->Post("/v1/embeddings", json{{"input", input}}.dump(),
-                                    "application/json");
+        auto res =
+            tei ? http->Post("/embed", json{{"inputs", input}}.dump(), "application/json")
+                : http->Post("/v1/embeddings", json{{"input", input}}.dump(), "application/json");
         if (!res || res->status != 200) {
           ++errors;
           continue;
         }
         const json j = json::parse(res->body);
         for (size_t k = 0; k < n; ++k) {
-          const std::vector<float> got =
-              to_vector(tei ? j[k] : j["data"][k]["embedding"]);
+          const std::vector<float> got = to_vector(tei ? j[k] : j["data"][k]["embedding"]);
           const std::vector<float>& want = alone[picks[k]];
           float d = 0;
           for (size_t x = 0; x < want.size(); ++x) d = std::max(d, std::abs(got[x] - want[x]));
@@ -199,12 +197,45 @@ TEST_F(ModelServer, ConcurrentClientsGetTheirOwnVectors) {
   EXPECT_EQ(mismatches.load(), 0) << "largest difference " << worst.load();
   // The engine packs sequences without padding, so batching changes no bit.
   EXPECT_EQ(exact.load(), vectors.load()) << "largest difference " << worst.load();
-  std::printf("concurrency: %d vectors, %d bit-identical to the single-request vector, largest "
-              "difference %g\n",
-              vectors.load(), exact.load(), static_cast<double>(worst.load()));
+  std::printf(
+      "concurrency: %d vectors, %d bit-identical to the single-request vector, largest "
+      "difference %g\n",
+      vectors.load(), exact.load(), static_cast<double>(worst.load()));
   // Batching happened: the metrics show engine calls holding several requests.
   const Reply m = srv.get("/metrics");
   EXPECT_NE(m.body.find("sembed_batch_requests_bucket{le=\"1\"}"), std::string::npos);
+}
+
+TEST_F(ModelServer, EmbedAllIsTheModelsTokenEmbeddings) {
+  const std::vector<std::string> texts = {"Token embeddings, please.", "A second, longer text."};
+  const Reply r = srv.post("/embed_all", json{{"inputs", texts}});
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  const std::vector<Matrix> want = model->encode_tokens(texts);
+  const json got = r.parsed();
+  ASSERT_EQ(got.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSERT_EQ(got[i].size(), want[i].rows);
+    for (size_t t = 0; t < want[i].rows; ++t) {
+      // Shortest round-trip floats: bit-identical after parsing.
+      EXPECT_EQ(max_abs_diff(to_vector(got[i][t]), want[i].row(t), want[i].cols), 0.0f);
+    }
+  }
+}
+
+TEST_F(ModelServer, TokenizeLongTextsInFull) {
+  std::string text;
+  for (int i = 0; i < 700; ++i) text += "word" + std::to_string(i % 50) + " ";
+  const Reply r = srv.post("/tokenize", json{{"inputs", text}});
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  const TokenizedText want = model->tokenize(text, 1u << 20, /*truncate=*/false);
+  ASSERT_GT(want.ids.size(), 512u);
+  const json got = r.parsed()[0];
+  ASSERT_EQ(got.size(), want.ids.size());
+  for (size_t i = 0; i < want.ids.size(); ++i) EXPECT_EQ(got[i]["id"], want.ids[i]) << i;
+  const Reply cut = srv.post("/tokenize", json{{"inputs", text}, {"truncate", true}});
+  const std::vector<int32_t> right = model->tokenize(text).ids;  // max_seq_length, keep start
+  ASSERT_EQ(cut.parsed()[0].size(), right.size());
+  for (size_t i = 0; i < right.size(); ++i) EXPECT_EQ(cut.parsed()[0][i]["id"], right[i]) << i;
 }
 
 }  // namespace

@@ -6,11 +6,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <sembed/sembed.hpp>
 #include <string>
 #include <thread>
 
 #include "sembed/commands.hpp"
-#include <sembed/sembed.hpp>
 #include "server/server.hpp"
 
 namespace sembed::cli {
@@ -37,9 +37,8 @@ void run_serve(const ServeArgs& args) {
   if (options.api_key.empty()) {
     if (const char* key = std::getenv("SEMBED_API_KEY")) options.api_key = key;
   }
-  const auto dir = resolve_model_dir(args.model.empty()
-                                         ? std::nullopt
-                                         : std::optional<std::filesystem::path>(args.model));
+  const auto dir = resolve_model_dir(
+      args.model.empty() ? std::nullopt : std::optional<std::filesystem::path>(args.model));
   LoadOptions load;
   load.threads = args.threads;
   std::shared_ptr<const Model> model = Model::load(dir, load);
@@ -97,6 +96,25 @@ void register_serve(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", o.max_body_bytes, "Largest request body (413 beyond)")
       ->capture_default_str();
+  cmd->add_option("--max-connections", o.max_connections,
+                  "Open connections at once; one more is answered 503 and closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1 << 20));
+  cmd->add_option("--max-header-bytes", o.max_header_bytes, "Largest request header block (431)")
+      ->capture_default_str();
+  cmd->add_option("--request-timeout", o.request_timeout_seconds,
+                  "Seconds from a request's first byte to its last (slow clients are cut off)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--idle-timeout", o.idle_timeout_seconds,
+                  "Seconds a keep-alive connection may wait idle for its next request")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option_function<std::string>(
+         "--openai-token-ids", [&o](const std::string& v) { o.openai_token_ids = v == "model"; },
+         "`model`: /v1/embeddings accepts token ids as this model's own vocabulary; "
+         "`refuse` (default): token ids get a 400 (OpenAI clients send tiktoken ids)")
+      ->check(CLI::IsMember({"model", "refuse"}));
   cmd->add_flag("--auto-truncate", o.auto_truncate,
                 "TEI routes truncate over-long inputs unless a request says truncate=false "
                 "(OpenAI routes always default to truncating)");
