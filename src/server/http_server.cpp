@@ -148,11 +148,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return fail(status_for_parse_error(ec), path_of_partial());
     const auto& req = parser_->get();
     path_ = std::string(req.target().substr(0, req.target().find('?')));
-    if (req.method() == bhttp::verb::unknown) {
-      return fail(501, path_,
-                  "method " + std::string(req.method_string().substr(0, 32)) +
-                      " is not implemented by this server");
-    }
+    // An unknown method is read like any other request; the router answers it (501, or 405 on a
+    // known route for a method it knows by name).
     size_t count = 0;
     for (auto it = req.begin(); it != req.end(); ++it) ++count;
     if (count > limits().max_header_count) {

@@ -11,7 +11,7 @@
 //   requests: trickling clients are cut off and hold no thread while they trickle;
 // - at most max_connections open connections; one more is answered 503 and closed;
 // - pipelined requests answered in order; no Content-Length and no chunked means an empty body;
-// - invalid or conflicting Content-Length / Transfer-Encoding: 400; unknown method: 501.
+// - invalid or conflicting Content-Length / Transfer-Encoding: 400.
 // Handlers run on the I/O threads (`threads` of them) and may block; an idle or trickling
 // connection holds no thread.
 #pragma once

@@ -45,6 +45,17 @@ bool json_content_type(const HttpRequest& req) {
          type.compare(type.size() - 5, 5, "+json") == 0;
 }
 
+// Methods of RFC 9110 and PATCH (RFC 5789) and QUERY (the HTTP QUERY draft): on a known route the
+// answer to one it does not take is 405 with Allow. Any other token is 501 everywhere.
+bool known_method(const std::string& m) {
+  static const char* kKnown[] = {"GET",     "HEAD",    "POST",  "PUT",   "DELETE",
+                                 "CONNECT", "OPTIONS", "TRACE", "PATCH", "QUERY"};
+  for (const char* k : kKnown) {
+    if (m == k) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Dialect dialect_of_path(const std::string& path) {
@@ -97,6 +108,11 @@ HttpResponse Router::transport_error(int status, const std::string& message,
 }
 
 void Router::handle(const HttpRequest& req, HttpResponse& res) const {
+  if (!known_method(req.method)) {
+    res = transport_error(
+        501, "method " + req.method.substr(0, 32) + " is not implemented by this server", req.path);
+    return;
+  }
   const auto it = routes_.find(req.path);
   if (it == routes_.end()) {
     res = transport_error(404, "no such route: " + req.method + " " + req.path.substr(0, 200),
