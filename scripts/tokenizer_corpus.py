@@ -68,6 +68,10 @@ POOLS = {
 }
 SPECIAL = ["[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]", "[cls]", "[Sep]", "[SEP", "SEP]",
            "[[SEP]]", "[CLS][SEP]", "[MASK]]", "[ SEP ]", "##", "##ing", "[UNK][UNK]"]
+# RoBERTa / byte-level BPE specials and their look-alikes (BPE test tokenizers).
+SPECIAL += ["<s>", "</s>", "<pad>", "<unk>", "<mask>", " <mask>", "<mask> ", "<s></s>", "</s></s>",
+            "<mask", "mask>", "< s >", "</w>", "\u0120", "\u0120\u0120", "<0x41>", "<0xE2>", "'s",
+            "'ll", "'S", "don't", "it's", "''", "'", "<|endoftext|>"]
 ZWJ_SEQUENCES = ["\U0001F468\u200D\U0001F469\u200D\U0001F467", "\U0001F3F3\uFE0F\u200D\U0001F308",
                  "\U0001F44D\U0001F3FD", "1\uFE0F\u20E3", "\U0001F1EB\U0001F1F7",
                  "\u2764\uFE0F", "\U0001F9D1\u200D\U0001F4BB", "\U0001F469\U0001F3FE\u200D\u2695\uFE0F"]

@@ -89,6 +89,10 @@ class Model {
   TokenizedText tokenize(std::string_view text, std::optional<size_t> max_length = {},
                          bool truncate = true) const;
 
+  // Text of token ids, as Hugging Face tokenizers' decode (tokenizer.json's decoder; special
+  // tokens left out when skip_special_tokens; ids the tokenizer does not know are skipped).
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = true) const;
+
   size_t dimension() const;
   size_t max_seq_length() const;
   const ModelInfo& info() const;

@@ -112,6 +112,10 @@ TokenizedText Model::tokenize(std::string_view text, std::optional<size_t> max_l
                        std::move(enc.offsets)};
 }
 
+std::string Model::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
+  return impl_->tokenizer.decode(ids, skip_special_tokens);
+}
+
 size_t Model::dimension() const { return static_cast<size_t>(impl_->encoder.hidden_size()); }
 size_t Model::max_seq_length() const { return impl_->info.max_seq_length; }
 const ModelInfo& Model::info() const { return impl_->info; }

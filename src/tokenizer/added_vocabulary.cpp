@@ -18,18 +18,21 @@ bool is_space(char32_t c) { return (unicode::flags(c) & unicode::kWhitespace) !=
 
 }  // namespace
 
-AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const BertNormalizer* normalizer)
+AddedVocabulary::AddedVocabulary(std::vector<AddedToken> tokens, const Normalizer* normalizer)
     : tokens_(std::move(tokens)) {
   std::vector<Pattern> raw, norm;
   std::vector<char32_t> cps;
-  NormalizedText out, scratch;
+  std::vector<uint32_t> origin;
+  NormalizedText out;
   for (size_t i = 0; i < tokens_.size(); ++i) {
     const AddedToken& t = tokens_[i];
     cps.clear();
     utf8::decode(t.content, cps);
     if (t.normalized && normalizer != nullptr) {
       out.clear();
-      normalizer->normalize(cps.data(), cps.size(), 0, out, scratch);
+      origin.resize(cps.size());
+      for (size_t k = 0; k < origin.size(); ++k) origin[k] = static_cast<uint32_t>(k);
+      normalizer->normalize(cps.data(), origin.data(), cps.size(), out);
       cps = out.chars;
     }
     if (cps.empty()) continue;  // an empty pattern can never be matched usefully
@@ -63,8 +66,8 @@ void AddedVocabulary::find(const PatternSet& set, const char32_t* text, size_t n
   size_t i = 0;
   while (i < n) {
     const char32_t c = text[i];
-    const bool candidate = c < 128 ? ((set.ascii_first[c >> 6] >> (c & 63)) & 1) != 0
-                                   : set.any_non_ascii_first;
+    const bool candidate =
+        c < 128 ? ((set.ascii_first[c >> 6] >> (c & 63)) & 1) != 0 : set.any_non_ascii_first;
     if (!candidate) {
       ++i;
       continue;

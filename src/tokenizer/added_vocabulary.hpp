@@ -3,7 +3,7 @@
 // original text (so "[SEP]" matches but "[sep]" does not); tokens with normalized=true are
 // matched on each normalized piece against their own normalized content. Matching is
 // leftmost-longest and non-overlapping; single_word, lstrip and rstrip are honoured.
-// Does not: normalize (normalizer.hpp) or assign ids to ordinary words (wordpiece.hpp).
+// Does not: normalize (normalizers/) or assign ids to ordinary words (models/).
 // Thread safety: immutable after construction.
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tokenizer/normalizer.hpp"
+#include "tokenizer/normalizers/normalizer.hpp"
 
 namespace sembed::tokenizer {
 
@@ -34,7 +34,7 @@ class AddedVocabulary {
  public:
   AddedVocabulary() = default;
   // `normalizer` (may be null) normalizes the content of normalized=true tokens.
-  AddedVocabulary(std::vector<AddedToken> tokens, const BertNormalizer* normalizer);
+  AddedVocabulary(std::vector<AddedToken> tokens, const Normalizer* normalizer);
 
   // Matches of normalized=false tokens in text[0..n).
   void find_raw(const char32_t* text, size_t n, std::vector<AddedMatch>& out) const {
@@ -57,7 +57,7 @@ class AddedVocabulary {
     size_t token;  // index into tokens_
   };
   struct PatternSet {
-    std::vector<Pattern> patterns;  // sorted by first code point, then longest first
+    std::vector<Pattern> patterns;     // sorted by first code point, then longest first
     uint64_t ascii_first[2] = {0, 0};  // bitmap of ASCII first code points
     bool any_non_ascii_first = false;
   };

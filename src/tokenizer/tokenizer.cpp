@@ -1,17 +1,17 @@
 // The tokenizer pipeline (see tokenizer.hpp): validate UTF-8, decode to code points, split off
-// added tokens, normalize each remaining piece (keeping each normalized character's origin),
-// split normalized added tokens, pre-tokenize, WordPiece, then truncate, post-process.
+// the added tokens matched on the original text, normalize each remaining piece (each normalized
+// code point keeps its original index), split off the added tokens matched on normalized text,
+// pre-tokenize, run the model on each split; then truncate and post-process. Stages are called
+// once per piece or split, never per character.
 // Working memory is thread_local so that encode() allocates only its result.
 #include "tokenizer/tokenizer.hpp"
-
-#include <sembed/error.hpp>
 
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <sembed/error.hpp>
 
 #include "core/utf8.hpp"
-#include "tokenizer/pre_tokenizer.hpp"
 #include "tokenizer/tokenizer_impl.hpp"
 
 namespace sembed::tokenizer {
@@ -19,12 +19,10 @@ namespace {
 
 struct Scratch {
   std::vector<char32_t> original;
-  NormalizedText normalized, normalize_tmp;
+  std::vector<uint32_t> identity;  // identity[i] == i: the origins of the original text
+  PreTokenized pt;
   std::vector<AddedMatch> raw_matches, norm_matches;
-  std::vector<WordSpan> words;
-  std::vector<Piece> pieces;
-  std::string word_bytes;
-  std::vector<uint32_t> boundaries;
+  std::vector<ModelToken> tokens;
 };
 
 Scratch& scratch() {
@@ -39,70 +37,34 @@ std::string to_utf8(const char32_t* cps, size_t n) {
   return s;
 }
 
-// Words of normalized chars [begin, end) -> WordPiece tokens.
-void tokenize_words(const Tokenizer::Impl& impl, Scratch& s, size_t begin, size_t end,
-                    Encoding& out) {
-  const char32_t* chars = s.normalized.chars.data();
-  const uint32_t* origin = s.normalized.origin.data();
-  s.words.clear();
-  if (impl.bert_pre_tokenizer) {
-    bert_pre_tokenize(chars + begin, end - begin, s.words);
-  } else if (end > begin) {
-    s.words.push_back({0, end - begin});
-  }
-  const WordPiece& model = *impl.model;
-  for (const WordSpan& w : s.words) {
-    const size_t wb = begin + w.begin;
-    s.pieces.clear();
-    model.tokenize(chars + wb, w.end - w.begin, s.pieces, s.word_bytes, s.boundaries);
-    for (const Piece& p : s.pieces) {
-      size_t lo = origin[wb + p.begin], hi = origin[wb + p.begin];
-      for (size_t k = wb + p.begin + 1; k < wb + p.end; ++k) {
-        lo = std::min<size_t>(lo, origin[k]);
-        hi = std::max<size_t>(hi, origin[k]);
-      }
-      out.ids.push_back(p.id);
-      out.tokens.push_back(p.id == model.unk_id() ? model.options().unk_token
-                                                  : model.vocab().token(p.id));
-      out.offsets.emplace_back(lo, hi + 1);
-    }
-  }
-}
-
-// Original code points [begin, end) that are not an added token.
-void encode_piece(const Tokenizer::Impl& impl, Scratch& s, size_t begin, size_t end,
-                  Encoding& out) {
-  s.normalized.clear();
+// Original code points [begin, end), which hold no raw added token: normalized and appended
+// to s.pt, with its splits (added tokens matched on the normalized text kept whole).
+void add_piece(const Tokenizer::Impl& impl, Scratch& s, size_t begin, size_t end) {
+  NormalizedText& text = s.pt.text;
+  const size_t start = text.size();
   if (impl.normalizer) {
-    impl.normalizer->normalize(s.original.data() + begin, end - begin,
-                               static_cast<uint32_t>(begin), s.normalized, s.normalize_tmp);
+    impl.normalizer->normalize(s.original.data() + begin, s.identity.data() + begin, end - begin,
+                               text);
   } else {
-    s.normalized.chars.assign(s.original.begin() + static_cast<std::ptrdiff_t>(begin),
-                              s.original.begin() + static_cast<std::ptrdiff_t>(end));
-    s.normalized.origin.resize(end - begin);
-    for (size_t i = begin; i < end; ++i) s.normalized.origin[i - begin] = static_cast<uint32_t>(i);
+    text.chars.insert(text.chars.end(), s.original.begin() + static_cast<std::ptrdiff_t>(begin),
+                      s.original.begin() + static_cast<std::ptrdiff_t>(end));
+    text.origin.insert(text.origin.end(), s.identity.begin() + static_cast<std::ptrdiff_t>(begin),
+                       s.identity.begin() + static_cast<std::ptrdiff_t>(end));
   }
-  const size_t n = s.normalized.chars.size();
-  if (!impl.added.has_normalized()) {
-    tokenize_words(impl, s, 0, n, out);
-    return;
-  }
-  s.norm_matches.clear();
-  impl.added.find_normalized(s.normalized.chars.data(), n, s.norm_matches);
-  size_t pos = 0;
-  for (const AddedMatch& m : s.norm_matches) {
-    if (m.begin > pos) tokenize_words(impl, s, pos, m.begin, out);
-    size_t lo = s.normalized.origin[m.begin], hi = lo;
-    for (size_t k = m.begin; k < m.end; ++k) {
-      lo = std::min<size_t>(lo, s.normalized.origin[k]);
-      hi = std::max<size_t>(hi, s.normalized.origin[k]);
+  const uint32_t stop = static_cast<uint32_t>(text.size());
+  uint32_t pos = static_cast<uint32_t>(start);
+  if (impl.added.has_normalized()) {
+    s.norm_matches.clear();
+    impl.added.find_normalized(text.chars.data() + start, stop - start, s.norm_matches);
+    for (const AddedMatch& m : s.norm_matches) {
+      const uint32_t mb = static_cast<uint32_t>(start + m.begin);
+      const uint32_t me = static_cast<uint32_t>(start + m.end);
+      if (mb > pos) s.pt.splits.push_back({pos, mb});
+      s.pt.splits.push_back({mb, me, m.id});
+      pos = me;
     }
-    out.ids.push_back(m.id);
-    out.tokens.push_back(to_utf8(s.normalized.chars.data() + m.begin, m.end - m.begin));
-    out.offsets.emplace_back(lo, hi + 1);
-    pos = m.end;
   }
-  if (pos < n) tokenize_words(impl, s, pos, n, out);
+  if (stop > pos) s.pt.splits.push_back({pos, stop});
 }
 
 }  // namespace
@@ -115,23 +77,48 @@ void Tokenizer::Impl::encode_sequence(std::string_view text, Encoding& out) cons
   s.original.clear();
   utf8::decode(text, s.original);
   const size_t n = s.original.size();
+  for (size_t i = s.identity.size(); i < n; ++i) s.identity.push_back(static_cast<uint32_t>(i));
+  PreTokenized& pt = s.pt;
+  pt.clear();
   if (!added.has_raw()) {
-    encode_piece(*this, s, 0, n, out);
-    return;
+    add_piece(*this, s, 0, n);
+  } else {
+    s.raw_matches.clear();
+    added.find_raw(s.original.data(), n, s.raw_matches);
+    size_t pos = 0;
+    for (const AddedMatch& m : s.raw_matches) {
+      if (m.begin > pos) add_piece(*this, s, pos, m.begin);
+      const uint32_t b = static_cast<uint32_t>(pt.text.size());
+      for (size_t i = m.begin; i < m.end; ++i)
+        pt.text.push(s.original[i], static_cast<uint32_t>(i));
+      pt.splits.push_back({b, static_cast<uint32_t>(pt.text.size()), m.id});
+      pos = m.end;
+    }
+    if (pos < n) add_piece(*this, s, pos, n);
   }
-  s.raw_matches.clear();
-  added.find_raw(s.original.data(), n, s.raw_matches);
-  // encode_piece reuses the scratch buffers, so keep the matches in a local copy.
-  const std::vector<AddedMatch> matches = s.raw_matches;
-  size_t pos = 0;
-  for (const AddedMatch& m : matches) {
-    if (m.begin > pos) encode_piece(*this, s, pos, m.begin, out);
-    out.ids.push_back(m.id);
-    out.tokens.push_back(to_utf8(s.original.data() + m.begin, m.end - m.begin));
-    out.offsets.emplace_back(m.begin, m.end);
-    pos = m.end;
+  if (pre_tokenizer) pre_tokenizer->pre_tokenize(pt);
+
+  // Offsets follow the reference: a token spans from the origin of its first code point to the
+  // origin of its last one, inclusive.
+  const char32_t* chars = pt.text.chars.data();
+  const uint32_t* origin = pt.text.origin.data();
+  for (const Split& split : pt.splits) {
+    if (split.end <= split.begin) continue;
+    if (split.added_id >= 0) {
+      out.ids.push_back(split.added_id);
+      out.tokens.push_back(to_utf8(chars + split.begin, split.end - split.begin));
+      out.offsets.emplace_back(origin[split.begin], origin[split.end - 1] + 1);
+      continue;
+    }
+    s.tokens.clear();
+    model->tokenize(chars + split.begin, split.end - split.begin, s.tokens);
+    for (const ModelToken& t : s.tokens) {
+      const size_t b = split.begin + t.begin, e = split.begin + t.end;
+      out.ids.push_back(t.id);
+      out.tokens.push_back(t.text_is_token ? to_utf8(chars + b, e - b) : model->id_to_token(t.id));
+      out.offsets.emplace_back(origin[b], origin[e - 1] + 1);
+    }
   }
-  if (pos < n) encode_piece(*this, s, pos, n, out);
 }
 
 Encoding Tokenizer::Impl::encode(std::string_view a, const std::string_view* b,
@@ -139,7 +126,8 @@ Encoding Tokenizer::Impl::encode(std::string_view a, const std::string_view* b,
   Encoding ea, eb;
   encode_sequence(a, ea);
   if (b != nullptr) encode_sequence(*b, eb);
-  const size_t added_count = options.add_special_tokens ? post.added_tokens(b != nullptr) : 0;
+  const size_t added_count =
+      options.add_special_tokens && post ? post->added_tokens(b != nullptr) : 0;
   const size_t untruncated = ea.size() + (b != nullptr ? eb.size() : 0) + added_count;
   if (options.max_length) {
     TruncationParams params = truncation.value_or(TruncationParams{});
@@ -147,7 +135,11 @@ Encoding Tokenizer::Impl::encode(std::string_view a, const std::string_view* b,
     truncate(ea, b != nullptr ? &eb : nullptr, params, added_count);
   }
   Encoding out;
-  post.process(ea, b != nullptr ? &eb : nullptr, options.add_special_tokens, out);
+  if (post) {
+    post->process(ea, b != nullptr ? &eb : nullptr, options.add_special_tokens, out);
+  } else {
+    concatenate_encodings(ea, b != nullptr ? &eb : nullptr, out);
+  }
   out.untruncated_length = untruncated;
   return out;
 }
@@ -158,7 +150,8 @@ Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
 Tokenizer Tokenizer::from_model_dir(const std::filesystem::path& dir) {
-  if (std::filesystem::exists(dir / "tokenizer.json")) return from_tokenizer_json(dir / "tokenizer.json");
+  if (std::filesystem::exists(dir / "tokenizer.json"))
+    return from_tokenizer_json(dir / "tokenizer.json");
   if (std::filesystem::exists(dir / "vocab.txt")) return from_vocab_dir(dir);
   throw Error(dir.string() + ": no tokenizer.json nor vocab.txt");
 }
@@ -193,11 +186,48 @@ Encoding Tokenizer::encode_pair(std::string_view a, std::string_view b,
   return impl_->encode(a, &b, options);
 }
 
+std::string Tokenizer::decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
+  const std::vector<AddedToken>& added_tokens = impl_->added.tokens();
+  auto is_special = [&](const std::string& content) {
+    for (const AddedToken& t : added_tokens) {
+      if (t.special && t.content == content) return true;
+    }
+    return false;
+  };
+  std::vector<std::string> tokens;
+  tokens.reserve(ids.size());
+  for (int32_t id : ids) {
+    const std::string* token = nullptr;
+    for (const AddedToken& t : added_tokens) {
+      if (t.id == id) token = &t.content;
+    }
+    if (token == nullptr && id >= 0 && static_cast<size_t>(id) < impl_->model->id_bound()) {
+      const std::string& t = impl_->model->id_to_token(id);
+      if (!t.empty()) token = &t;
+    }
+    if (token == nullptr) continue;
+    if (skip_special_tokens && is_special(*token)) continue;
+    tokens.push_back(*token);
+  }
+  if (impl_->decoder) {
+    impl_->decoder->decode_chain(tokens);
+    std::string text;
+    for (const std::string& t : tokens) text += t;
+    return text;
+  }
+  std::string text;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (i) text.push_back(' ');
+    text += tokens[i];
+  }
+  return text;
+}
+
 int32_t Tokenizer::pad_id() const { return impl_->pad_id; }
 const std::string& Tokenizer::pad_token() const { return impl_->pad_token; }
 size_t Tokenizer::vocab_size() const {
   // Like the reference's get_vocab_size(with_added_tokens=True): one past the largest id.
-  size_t n = impl_->model->vocab().id_bound();
+  size_t n = impl_->model->id_bound();
   for (const AddedToken& t : impl_->added.tokens()) {
     if (t.id >= 0) n = std::max(n, static_cast<size_t>(t.id) + 1);
   }

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tokenizer/encoding.hpp"
 #include "tokenizer/padding.hpp"
@@ -39,6 +40,11 @@ class Tokenizer {
   Encoding encode(std::string_view text, const EncodeOptions& options = {}) const;
   Encoding encode_pair(std::string_view a, std::string_view b,
                        const EncodeOptions& options = {}) const;
+
+  // Text of token ids, as the reference's Tokenizer.decode: each id's token (added tokens
+  // first, then the model's vocabulary; unknown ids are skipped), special tokens left out when
+  // skip_special_tokens, then tokenizer.json's decoder (tokens joined with ' ' without one).
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens = true) const;
 
   int32_t pad_id() const;
   const std::string& pad_token() const;

@@ -2,25 +2,29 @@
 // tokenizer_loader.cpp (building the parts from files). Private to src/tokenizer.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "tokenizer/added_vocabulary.hpp"
-#include "tokenizer/normalizer.hpp"
+#include "tokenizer/decoders/decoder.hpp"
+#include "tokenizer/models/model.hpp"
+#include "tokenizer/normalizers/normalizer.hpp"
 #include "tokenizer/padding.hpp"
-#include "tokenizer/post_processor.hpp"
+#include "tokenizer/pre_tokenizers/pre_tokenizer.hpp"
+#include "tokenizer/processors/post_processor.hpp"
 #include "tokenizer/tokenizer.hpp"
 #include "tokenizer/truncation.hpp"
-#include "tokenizer/wordpiece.hpp"
 
 namespace sembed::tokenizer {
 
 struct Tokenizer::Impl {
-  std::optional<BertNormalizer> normalizer;
-  bool bert_pre_tokenizer = true;  // false: the whole normalized piece is one word
-  std::optional<WordPiece> model;
+  std::unique_ptr<Normalizer> normalizer;       // null: text goes to the pre-tokenizer as is
+  std::unique_ptr<PreTokenizer> pre_tokenizer;  // null: each normalized piece is one split
+  std::unique_ptr<Model> model;                 // never null once loaded
+  std::unique_ptr<PostProcessor> post;          // null: sequences are concatenated
+  std::unique_ptr<Decoder> decoder;             // null: decode joins the tokens with ' '
   AddedVocabulary added;
-  PostProcessor post;
   std::optional<TruncationParams> truncation;
   std::optional<PaddingParams> padding;
   std::optional<size_t> model_max_length;

@@ -1,27 +1,33 @@
 // Builds a Tokenizer's parts from files: tokenizer.json (its normalizer / pre_tokenizer / model
 // / post_processor / added_tokens / truncation / padding blocks), or the older vocab.txt +
 // tokenizer_config.json + special_tokens_map.json (+ added_tokens.json) layout, assembled the
-// way transformers' BertTokenizerFast assembles it. A component we do not support is refused
-// with an error naming the component and its type, never silently approximated.
-#include <sembed/error.hpp>
-
-#include <nlohmann/json.hpp>
-
+// way transformers' BertTokenizerFast assembles it. Each stage block is built by its kind's
+// factory (normalizers/factory.cpp, ...), which refuses a type we do not support with an error
+// naming the file, the field and the type, never silently approximating it.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
-#include <type_traits>
+#include <sembed/error.hpp>
 #include <sstream>
+#include <type_traits>
 
+#include "tokenizer/models/factory.hpp"
+#include "tokenizer/models/wordpiece.hpp"
+#include "tokenizer/normalizers/bert.hpp"
+#include "tokenizer/normalizers/factory.hpp"
+#include "tokenizer/pre_tokenizers/bert.hpp"
+#include "tokenizer/pre_tokenizers/factory.hpp"
+#include "tokenizer/processors/factory.hpp"
+#include "tokenizer/processors/template.hpp"
+#include "tokenizer/stage_json.hpp"
 #include "tokenizer/tokenizer_impl.hpp"
 
 namespace sembed::tokenizer {
 namespace {
-
-using nlohmann::json;
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -39,31 +45,12 @@ json parse_json(std::string_view text, const std::string& origin) {
   }
 }
 
-// An integer JSON value inside [lo, hi], else nullopt. nlohmann's get<int>() of a float or of
-// an out-of-range number is a plain cast (undefined behaviour, found by the fuzzer), so every
-// integer read goes through here.
-std::optional<int64_t> checked_int(const json& v, int64_t lo, int64_t hi) {
-  if (v.is_number_unsigned()) {
-    const uint64_t u = v.get<uint64_t>();
-    if (u > static_cast<uint64_t>(hi)) return std::nullopt;
-    return static_cast<int64_t>(u);
-  }
-  if (v.is_number_integer()) {
-    const int64_t i = v.get<int64_t>();
-    if (i < lo || i > hi) return std::nullopt;
-    return i;
-  }
-  return std::nullopt;
-}
-
-// Largest length-like value accepted from a file (lengths, ids, counts).
-constexpr int64_t kMaxCount = int64_t{1} << 30;
-
 int32_t int_value(const json& v, int64_t lo, int64_t hi, const std::string& origin,
                   const std::string& what) {
   const auto i = checked_int(v, lo, hi);
-  if (!i) throw Error(origin + ": " + what + " must be an integer in [" + std::to_string(lo) + ", " +
-                      std::to_string(hi) + "]");
+  if (!i)
+    throw Error(origin + ": " + what + " must be an integer in [" + std::to_string(lo) + ", " +
+                std::to_string(hi) + "]");
   return static_cast<int32_t>(*i);
 }
 
@@ -76,7 +63,8 @@ struct Reader {
     if (it == obj.end() || it->is_null()) return fallback;
     if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
       const int64_t lo = std::is_signed_v<T> ? -kMaxCount : 0;
-      return static_cast<T>(int_value(*it, lo, kMaxCount, origin, "field '" + where + "." + field + "'"));
+      return static_cast<T>(
+          int_value(*it, lo, kMaxCount, origin, "field '" + where + "." + field + "'"));
     } else {
       try {
         return it->get<T>();
@@ -86,105 +74,6 @@ struct Reader {
     }
   }
 };
-
-std::string type_of(const json& j) {
-  auto it = j.find("type");
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string("(no type)");
-}
-
-NormalizerOptions read_bert_normalizer(const json& j, const Reader& r) {
-  NormalizerOptions o;
-  o.clean_text = r.get<bool>(j, "clean_text", "normalizer", true);
-  o.handle_chinese_chars = r.get<bool>(j, "handle_chinese_chars", "normalizer", true);
-  o.lowercase = r.get<bool>(j, "lowercase", "normalizer", true);
-  auto it = j.find("strip_accents");
-  if (it != j.end() && !it->is_null()) {
-    if (!it->is_boolean()) throw Error(r.origin + ": field 'normalizer.strip_accents' must be a boolean or null");
-    o.strip_accents = it->get<bool>();
-  }
-  return o;
-}
-
-TemplatePiece special_piece(const std::string& id, int32_t type_id,
-                            const std::map<std::string, std::pair<std::vector<int32_t>,
-                                                                  std::vector<std::string>>>& specials,
-                            const std::string& origin) {
-  auto it = specials.find(id);
-  if (it == specials.end()) {
-    throw Error(origin + ": post_processor template names special token '" + id +
-                "' missing from its special_tokens");
-  }
-  TemplatePiece p;
-  p.ids = it->second.first;
-  p.tokens = it->second.second;
-  p.type_id = type_id;
-  return p;
-}
-
-PostProcessor read_post_processor(const json& j, const Reader& r) {
-  const std::string type = type_of(j);
-  using Specials = std::map<std::string, std::pair<std::vector<int32_t>, std::vector<std::string>>>;
-  if (type == "TemplateProcessing") {
-    Specials specials;
-    if (auto st = j.find("special_tokens"); st != j.end() && st->is_object()) {
-      for (auto& [key, value] : st->items()) {
-        try {
-          std::vector<int32_t> ids;
-          for (const json& id : value.at("ids")) {
-            ids.push_back(int_value(id, 0, kMaxCount, r.origin, "post_processor special token id"));
-          }
-          specials[key] = {std::move(ids), value.at("tokens").get<std::vector<std::string>>()};
-        } catch (const json::exception&) {
-          throw Error(r.origin + ": post_processor.special_tokens['" + key + "'] is malformed");
-        }
-      }
-    }
-    auto read_template = [&](const char* name) {
-      std::vector<TemplatePiece> pieces;
-      auto t = j.find(name);
-      if (t == j.end() || !t->is_array()) {
-        throw Error(r.origin + ": post_processor." + name + " must be a list");
-      }
-      for (const json& item : *t) {
-        if (auto s = item.find("SpecialToken"); s != item.end()) {
-          pieces.push_back(special_piece(s->value("id", ""),
-                                         r.get<int32_t>(*s, "type_id", "post_processor", 0),
-                                         specials, r.origin));
-        } else if (auto q = item.find("Sequence"); q != item.end()) {
-          TemplatePiece p;
-          p.is_sequence = true;
-          const std::string id = q->value("id", "A");
-          if (id != "A" && id != "B") {
-            throw Error(r.origin + ": post_processor sequence id '" + id + "' (expected A or B)");
-          }
-          p.sequence = id == "A" ? 0 : 1;
-          p.type_id = r.get<int32_t>(*q, "type_id", "post_processor", 0);
-          pieces.push_back(std::move(p));
-        } else {
-          throw Error(r.origin + ": post_processor." + name + " has an unknown piece " + item.dump());
-        }
-      }
-      return pieces;
-    };
-    return PostProcessor(read_template("single"), read_template("pair"));
-  }
-  if (type == "BertProcessing") {
-    // {"sep": ["[SEP]", 102], "cls": ["[CLS]", 101]}: the BERT template.
-    try {
-      const json& sep = j.at("sep");
-      const json& cls = j.at("cls");
-      auto id_of = [&r](const json& t) {
-        return int_value(t.at(1), 0, kMaxCount, r.origin, "post_processor (BertProcessing) id");
-      };
-      return PostProcessor::bert(cls.at(0).get<std::string>(), id_of(cls),
-                                 sep.at(0).get<std::string>(), id_of(sep));
-    } catch (const json::exception&) {
-      throw Error(r.origin + ": post_processor (BertProcessing) is malformed");
-    }
-  }
-  throw Error(r.origin + ": post_processor type '" + type +
-              "' is not supported (supported: TemplateProcessing, BertProcessing)");
-}
 
 Direction read_direction(const json& j, const Reader& r, const std::string& where) {
   const std::string d = r.get<std::string>(j, "direction", where, "Right");
@@ -217,7 +106,8 @@ PaddingParams read_padding(const json& j, const Reader& r) {
     p.strategy = PaddingStrategy::Longest;
   } else if (st->is_object() && st->contains("Fixed")) {
     p.strategy = PaddingStrategy::MaxLength;
-    p.max_length = static_cast<size_t>(int_value((*st)["Fixed"], 0, kMaxCount, r.origin, "padding.strategy.Fixed"));
+    p.max_length = static_cast<size_t>(
+        int_value((*st)["Fixed"], 0, kMaxCount, r.origin, "padding.strategy.Fixed"));
   } else {
     throw Error(r.origin + ": padding strategy " + st->dump() + " is not supported");
   }
@@ -230,7 +120,7 @@ PaddingParams read_padding(const json& j, const Reader& r) {
 }
 
 void finish(Tokenizer::Impl& impl, std::vector<AddedToken> added) {
-  impl.added = AddedVocabulary(std::move(added), impl.normalizer ? &*impl.normalizer : nullptr);
+  impl.added = AddedVocabulary(std::move(added), impl.normalizer.get());
   if (impl.padding) {
     impl.pad_id = impl.padding->pad_id;
     impl.pad_token = impl.padding->pad_token;
@@ -260,48 +150,21 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json_unchecked(std::string_view 
   const Reader r{origin};
   auto impl = std::make_unique<Tokenizer::Impl>();
 
-  // normalizer
+  // The stages, each built by its kind's factory.
   if (auto n = root.find("normalizer"); n != root.end() && !n->is_null()) {
-    const std::string type = type_of(*n);
-    if (type != "BertNormalizer") {
-      throw Error(origin + ": normalizer type '" + type +
-                  "' is not supported (supported: BertNormalizer)");
-    }
-    impl->normalizer.emplace(read_bert_normalizer(*n, r));
+    impl->normalizer = build_normalizer(*n, StageContext{origin, "normalizer"});
   }
-  // pre_tokenizer
   if (auto p = root.find("pre_tokenizer"); p != root.end() && !p->is_null()) {
-    const std::string type = type_of(*p);
-    if (type != "BertPreTokenizer") {
-      throw Error(origin + ": pre_tokenizer type '" + type +
-                  "' is not supported (supported: BertPreTokenizer)");
-    }
-    impl->bert_pre_tokenizer = true;
-  } else {
-    impl->bert_pre_tokenizer = false;
+    impl->pre_tokenizer = build_pre_tokenizer(*p, StageContext{origin, "pre_tokenizer"});
   }
-  // model
   auto m = root.find("model");
   if (m == root.end() || !m->is_object()) throw Error(origin + ": no 'model' block");
-  const std::string mtype = type_of(*m);
-  if (mtype != "WordPiece") {
-    throw Error(origin + ": model type '" + mtype + "' is not supported (supported: WordPiece)");
-  }
-  WordPieceOptions wo;
-  wo.unk_token = r.get<std::string>(*m, "unk_token", "model", "[UNK]");
-  wo.continuing_subword_prefix = r.get<std::string>(*m, "continuing_subword_prefix", "model", "##");
-  wo.max_input_chars_per_word = r.get<size_t>(*m, "max_input_chars_per_word", "model", 100);
-  Vocab vocab;
-  auto v = m->find("vocab");
-  if (v == m->end() || !v->is_object()) throw Error(origin + ": field 'model.vocab' must be an object");
-  for (auto& [token, id] : v->items()) {
-    // Ids index dense tables: refuse negative or absurd ones instead of allocating for them.
-    vocab.add(token, int_value(id, 0, (int64_t{1} << 24) - 1, origin, "model.vocab['" + token + "']"));
-  }
-  impl->model.emplace(std::move(vocab), std::move(wo));
-  // post_processor
+  impl->model = build_model(*m, StageContext{origin, "model"});
   if (auto p = root.find("post_processor"); p != root.end() && !p->is_null()) {
-    impl->post = read_post_processor(*p, r);
+    impl->post = build_post_processor(*p, StageContext{origin, "post_processor"});
+  }
+  if (auto d = root.find("decoder"); d != root.end() && !d->is_null()) {
+    impl->decoder = build_decoder(*d, StageContext{origin, "decoder"});
   }
   if (auto t = root.find("truncation"); t != root.end() && !t->is_null()) {
     impl->truncation = read_truncation(*t, r);
@@ -331,8 +194,8 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json_unchecked(std::string_view 
   // giving each the model's id for its content when there is one, else the next free id
   // after the vocabulary (measured; the files in the wild agree with this anyway).
   {
-    const Vocab& vocab = impl->model->vocab();
-    const int32_t vocab_size = static_cast<int32_t>(vocab.size());
+    const Model& vocab = *impl->model;
+    const int32_t vocab_size = static_cast<int32_t>(vocab.vocab_size());
     std::vector<std::pair<std::string, int32_t>> assigned;
     int32_t max_added = -1;
     for (AddedToken& tok : added) {
@@ -340,8 +203,9 @@ std::unique_ptr<Tokenizer::Impl> load_tokenizer_json_unchecked(std::string_view 
       for (const auto& [content, aid] : assigned) {
         if (content == tok.content) id = aid;
       }
-      if (id < 0) id = vocab.find(tok.content);
-      if (id < 0) id = max_added < 0 ? vocab_size : (max_added >= vocab_size ? max_added + 1 : vocab_size);
+      if (id < 0) id = vocab.token_to_id(tok.content);
+      if (id < 0)
+        id = max_added < 0 ? vocab_size : (max_added >= vocab_size ? max_added + 1 : vocab_size);
       tok.id = id;
       assigned.emplace_back(tok.content, id);
       max_added = std::max(max_added, id);
@@ -377,8 +241,11 @@ std::unique_ptr<Tokenizer::Impl> load_vocab_dir_unchecked(const std::filesystem:
   if (auto it = config.find("strip_accents"); it != config.end() && it->is_boolean()) {
     no.strip_accents = it->get<bool>();
   }
-  impl->normalizer.emplace(no);
-  impl->bert_pre_tokenizer = true;
+  impl->normalizer = std::make_unique<BertNormalizer>(no);
+  impl->pre_tokenizer = std::make_unique<BertPreTokenizer>();
+  // BertTokenizerFast's decoder.
+  impl->decoder = build_decoder(json{{"type", "WordPiece"}, {"prefix", "##"}, {"cleanup", true}},
+                                StageContext{config_path.string(), "decoder"});
 
   // special_tokens_map.json wins over tokenizer_config.json, as in transformers.
   auto special = [&](const char* key, const char* fallback) {
@@ -406,8 +273,9 @@ std::unique_ptr<Tokenizer::Impl> load_vocab_dir_unchecked(const std::filesystem:
   }
   WordPieceOptions wo;
   wo.unk_token = unk;
-  impl->model.emplace(std::move(vocab), std::move(wo));
-  const Vocab& vv = impl->model->vocab();
+  auto wordpiece = std::make_unique<WordPiece>(std::move(vocab), std::move(wo));
+  const Vocab& vv = wordpiece->vocab();
+  impl->model = std::move(wordpiece);
 
   std::vector<AddedToken> added;
   int32_t next_id = static_cast<int32_t>(vv.id_bound());
@@ -443,10 +311,11 @@ std::unique_ptr<Tokenizer::Impl> load_vocab_dir_unchecked(const std::filesystem:
 
   auto special_id = [&](const std::string& t) {
     const int32_t i = vv.find(t);
-    if (i < 0) throw Error(vocab_path.string() + ": special token '" + t + "' is not in the vocabulary");
+    if (i < 0)
+      throw Error(vocab_path.string() + ": special token '" + t + "' is not in the vocabulary");
     return i;
   };
-  impl->post = PostProcessor::bert(cls, special_id(cls), sep, special_id(sep));
+  impl->post = bert_template(cls, special_id(cls), sep, special_id(sep));
   if (auto it = config.find("model_max_length"); it != config.end() && it->is_number_integer()) {
     const auto v = checked_int(*it, 1, 999999);
     if (v) impl->model_max_length = static_cast<size_t>(*v);

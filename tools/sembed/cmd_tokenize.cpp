@@ -3,17 +3,16 @@
 // Texts come from the command line or, when none are given, one per line from standard input
 // (split on '\n' only; with --pair a line holds "A<TAB>B", split at the first tab).
 // Invalid UTF-8 is refused with the line (or argument) and byte offset; nothing is replaced.
-#include <sembed/error.hpp>
-#include <sembed/sembed.hpp>
-
-#include <nlohmann/json.hpp>
-
+// --decode turns JSON arrays of token ids back into text (Tokenizer::decode).
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <sembed/error.hpp>
+#include <sembed/sembed.hpp>
 #include <string>
 #include <vector>
 
@@ -32,6 +31,8 @@ struct TokenizeArgs {
   std::string padding = "none";
   bool pair = false;
   bool no_special_tokens = false;
+  bool decode = false;
+  bool keep_special_tokens = false;
   std::vector<std::string> texts;
 };
 
@@ -58,9 +59,25 @@ size_t default_max_length(const std::filesystem::path& dir, const tk::Tokenizer&
   return 512;
 }
 
+// JSON string; besides what JSON requires, U+0085, U+2028 and U+2029 are escaped, so that a
+// reader splitting the JSON Lines on any line break (Python's str.splitlines) still sees one
+// object per line.
 void append_json_string(std::string& out, const std::string& s) {
   out.push_back('"');
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
+      out += "\\u0085";
+      ++i;
+      continue;
+    }
+    if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+         static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+      i += 2;
+      continue;
+    }
     if (c == '"' || c == '\\') {
       out.push_back('\\');
       out.push_back(static_cast<char>(c));
@@ -118,12 +135,53 @@ void check_utf8(const std::string& text, const std::string& where) {
   }
 }
 
+// --decode: each input is a JSON array of token ids; prints {"text": ...} per input.
+void run_decode(const TokenizeArgs& args, const tk::Tokenizer& tokenizer) {
+  std::vector<std::pair<std::string, std::string>> inputs;  // (JSON, where)
+  if (!args.texts.empty()) {
+    for (size_t i = 0; i < args.texts.size(); ++i) {
+      inputs.emplace_back(args.texts[i], "argument " + std::to_string(i + 1));
+    }
+  } else {
+    std::string line;
+    for (size_t n = 1; std::getline(std::cin, line); ++n) {
+      inputs.emplace_back(line, "standard input line " + std::to_string(n));
+    }
+  }
+  std::string out;
+  for (const auto& [text, where] : inputs) {
+    std::vector<int32_t> ids;
+    try {
+      const auto j = nlohmann::json::parse(text);
+      if (!j.is_array()) throw Error(where + ": expected a JSON array of token ids");
+      for (const auto& v : j) {
+        if (!v.is_number_integer() || v.get<int64_t>() < 0 || v.get<int64_t>() > INT32_MAX) {
+          throw Error(where + ": token id " + v.dump() + " is not an integer in [0, 2^31)");
+        }
+        ids.push_back(static_cast<int32_t>(v.get<int64_t>()));
+      }
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(where + ": expected a JSON array of token ids: " + e.what());
+    }
+    out += "{\"text\":";
+    append_json_string(out, tokenizer.decode(ids, !args.keep_special_tokens));
+    out += "}\n";
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+}
+
 void run_tokenize(const TokenizeArgs& args) {
   std::optional<std::filesystem::path> explicit_dir;
   if (!args.model.empty()) explicit_dir = args.model;
   const std::string model = resolve_model_dir(explicit_dir).string();
   const tk::Tokenizer tokenizer = tk::Tokenizer::from_model_dir(model);
-  const size_t max_length = args.max_length ? *args.max_length : default_max_length(model, tokenizer);
+  if (args.decode) {
+    run_decode(args, tokenizer);
+    return;
+  }
+  const size_t max_length =
+      args.max_length ? *args.max_length : default_max_length(model, tokenizer);
 
   tk::PaddingStrategy strategy = tk::PaddingStrategy::None;
   if (args.padding == "longest") strategy = tk::PaddingStrategy::Longest;
@@ -131,7 +189,8 @@ void run_tokenize(const TokenizeArgs& args) {
 
   tk::EncodeOptions options;
   options.add_special_tokens = !args.no_special_tokens;
-  options.max_length = max_length;
+  // 0: no truncation (not "truncate to nothing", which is what the reference does with 0).
+  if (max_length > 0) options.max_length = max_length;
 
   // Inputs: (text, optional second text, where) triples.
   struct Input {
@@ -189,7 +248,8 @@ void run_tokenize(const TokenizeArgs& args) {
   };
   auto encode = [&](const Input& in) {
     try {
-      return args.pair ? tokenizer.encode_pair(in.a, in.b, options) : tokenizer.encode(in.a, options);
+      return args.pair ? tokenizer.encode_pair(in.a, in.b, options)
+                       : tokenizer.encode(in.a, options);
     } catch (const Error& e) {
       throw Error(in.where + ": " + e.what());
     }
@@ -228,7 +288,8 @@ void register_tokenize(CLI::App& app) {
       "Tokenize texts like Hugging Face tokenizers; prints JSON Lines (input_ids, "
       "token_type_ids, attention_mask, tokens, offsets in code points). Without TEXT, reads one "
       "text per line from standard input (with --pair: 'A<TAB>B').");
-  cmd->add_option("--model", args->model, "Model directory (default: $SEMBED_MODEL, then the default all-MiniLM-L6-v2)");
+  cmd->add_option("--model", args->model,
+                  "Model directory (default: $SEMBED_MODEL, then the default all-MiniLM-L6-v2)");
   cmd->add_option("--max-length", args->max_length,
                   "Truncate to N tokens including special tokens (default: the model's "
                   "max_seq_length; 0: no truncation)");
@@ -238,6 +299,11 @@ void register_tokenize(CLI::App& app) {
                 "Encode pairs: TEXT arguments two at a time, or 'A<TAB>B' lines on stdin");
   cmd->add_flag("--no-special-tokens", args->no_special_tokens,
                 "Do not add [CLS]/[SEP] (add_special_tokens=False)");
+  cmd->add_flag("--decode", args->decode,
+                "Decode instead: each TEXT (or stdin line) is a JSON array of token ids; prints "
+                "{\"text\": ...} per line, as Hugging Face tokenizers' decode");
+  cmd->add_flag("--keep-special-tokens", args->keep_special_tokens,
+                "With --decode: keep special tokens (skip_special_tokens=False)");
   cmd->add_option("TEXT", args->texts, "Texts to tokenize (default: lines of standard input)");
   cmd->callback([args] { run_tokenize(*args); });
 }

@@ -2,14 +2,17 @@
 // looked up with the continuing-subword prefix ("##"); a word longer than
 // max_input_chars_per_word code points, or with any position where no piece matches, becomes
 // the single unknown token spanning the whole word.
-// Does not: split text into words (pre_tokenizer.hpp).
-// Thread safety: immutable after construction; tokenize() takes caller-owned scratch memory.
+// Does not: split text into words (pre_tokenizers/).
+// Thread safety: immutable after construction; tokenize() uses thread_local working memory.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "tokenizer/models/model.hpp"
+#include "tokenizer/stage_json.hpp"
 #include "tokenizer/vocab.hpp"
 
 namespace sembed::tokenizer {
@@ -20,20 +23,16 @@ struct WordPieceOptions {
   size_t max_input_chars_per_word = 100;
 };
 
-// One piece of a word: vocab id and [begin, end) in the word's code points.
-struct Piece {
-  int32_t id;
-  uint32_t begin, end;
-};
-
-class WordPiece {
+class WordPiece final : public Model {
  public:
   // Throws sembed::Error when unk_token is not in the vocabulary.
   WordPiece(Vocab vocab, WordPieceOptions options);
 
-  // Appends the pieces of word[0..n) (code points) to `out`. `scratch` is reused memory.
-  void tokenize(const char32_t* word, size_t n, std::vector<Piece>& out,
-                std::string& scratch, std::vector<uint32_t>& boundaries) const;
+  void tokenize(const char32_t* word, size_t n, std::vector<ModelToken>& out) const override;
+  int32_t token_to_id(std::string_view token) const override { return vocab_.find(token); }
+  const std::string& id_to_token(int32_t id) const override { return vocab_.token(id); }
+  size_t vocab_size() const override { return vocab_.size(); }
+  size_t id_bound() const override { return vocab_.id_bound(); }
 
   const Vocab& vocab() const { return vocab_; }
   int32_t unk_id() const { return unk_id_; }
@@ -44,5 +43,8 @@ class WordPiece {
   WordPieceOptions options_;
   int32_t unk_id_ = -1;
 };
+
+// tokenizer.json's WordPiece model block.
+std::unique_ptr<Model> build_wordpiece(const json& j, const StageContext& ctx);
 
 }  // namespace sembed::tokenizer

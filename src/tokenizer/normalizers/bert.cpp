@@ -1,10 +1,12 @@
 // BertNormalizer (see normalizer.hpp). The stages run in the reference's order: clean_text,
 // handle_chinese_chars, strip_accents, lowercase. Clean and chinese are per character; strip
 // needs canonical reordering across characters, so it runs over a buffer.
-#include "tokenizer/normalizer.hpp"
+#include "tokenizer/normalizers/bert.hpp"
 
 #include <algorithm>
+#include <memory>
 
+#include "tokenizer/stage_json.hpp"
 #include "tokenizer/unicode_props.hpp"
 
 namespace sembed::tokenizer {
@@ -51,8 +53,9 @@ void canonical_reorder(std::vector<char32_t>& chars, std::vector<uint8_t>& extra
 
 }  // namespace
 
-void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_index,
-                               NormalizedText& out, NormalizedText& scratch) const {
+void BertNormalizer::normalize(const char32_t* text, const uint32_t* origins, size_t n,
+                               NormalizedText& out) const {
+  thread_local NormalizedText scratch;
   const bool clean = options_.clean_text;
   const bool chinese = options_.handle_chinese_chars;
   const bool lower = options_.lowercase;
@@ -76,7 +79,7 @@ void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_in
       }
       if (lower && c >= 'A' && c <= 'Z') c += 32;
       out.chars.push_back(c);
-      out.origin.push_back(first_index + static_cast<uint32_t>(i));
+      out.origin.push_back(origins[i]);
     }
     return;
   }
@@ -86,7 +89,7 @@ void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_in
   if (&stage == &scratch) scratch.clear();
   for (size_t i = 0; i < n; ++i) {
     char32_t c = text[i];
-    const uint32_t origin = first_index + static_cast<uint32_t>(i);
+    const uint32_t origin = origins[i];
     const uint16_t f = flags(c);
     if (clean) {
       if (c == 0 || c == 0xFFFD || ((f & kOther) && !is_tab_or_newline(c))) continue;
@@ -174,6 +177,25 @@ void BertNormalizer::normalize(const char32_t* text, size_t n, uint32_t first_in
       out.origin.push_back(src->origin[i]);
     }
   }
+}
+
+}  // namespace sembed::tokenizer
+
+namespace sembed::tokenizer {
+
+NormalizerOptions read_bert_normalizer_options(const json& j, const StageContext& ctx) {
+  NormalizerOptions o;
+  o.clean_text = ctx.get_bool(j, "clean_text", true);
+  o.handle_chinese_chars = ctx.get_bool(j, "handle_chinese_chars", true);
+  o.lowercase = ctx.get_bool(j, "lowercase", true);
+  if (auto it = j.find("strip_accents"); it != j.end() && !it->is_null()) {
+    o.strip_accents = ctx.get_bool(j, "strip_accents", false);
+  }
+  return o;
+}
+
+std::unique_ptr<Normalizer> build_bert_normalizer(const json& j, const StageContext& ctx) {
+  return std::make_unique<BertNormalizer>(read_bert_normalizer_options(j, ctx));
 }
 
 }  // namespace sembed::tokenizer

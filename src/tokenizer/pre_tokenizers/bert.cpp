@@ -1,8 +1,10 @@
-// BertPreTokenizer (see pre_tokenizer.hpp): one pass, with an ASCII table for the common case.
-#include "tokenizer/pre_tokenizer.hpp"
+// BertPreTokenizer (see bert.hpp): one pass, with an ASCII table for the common case.
+#include "tokenizer/pre_tokenizers/bert.hpp"
 
 #include <array>
+#include <memory>
 
+#include "tokenizer/stage_json.hpp"
 #include "tokenizer/unicode_props.hpp"
 
 namespace sembed::tokenizer {
@@ -53,6 +55,28 @@ void bert_pre_tokenize(const char32_t* chars, size_t n, std::vector<WordSpan>& w
     if (k == kPunct) words.push_back({i, i + 1});
   }
   if (in_word) words.push_back({start, n});
+}
+
+void BertPreTokenizer::pre_tokenize(PreTokenized& pt) const {
+  thread_local std::vector<WordSpan> words;
+  pt.next_splits.clear();
+  for (const Split& split : pt.splits) {
+    if (split.added_id >= 0) {
+      pt.next_splits.push_back(split);
+      continue;
+    }
+    words.clear();
+    bert_pre_tokenize(pt.text.chars.data() + split.begin, split.end - split.begin, words);
+    for (const WordSpan& w : words) {
+      pt.next_splits.push_back({static_cast<uint32_t>(split.begin + w.begin),
+                                static_cast<uint32_t>(split.begin + w.end)});
+    }
+  }
+  pt.splits.swap(pt.next_splits);
+}
+
+std::unique_ptr<PreTokenizer> build_bert_pre_tokenizer(const json&, const StageContext&) {
+  return std::make_unique<BertPreTokenizer>();
 }
 
 }  // namespace sembed::tokenizer

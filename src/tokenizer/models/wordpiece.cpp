@@ -1,7 +1,7 @@
 // WordPiece (see wordpiece.hpp). The word is encoded to UTF-8 once; candidate pieces are
 // byte ranges of it, tried from the longest (bounded by the longest vocab entry) down to one
 // code point, like the reference.
-#include "tokenizer/wordpiece.hpp"
+#include "tokenizer/models/wordpiece.hpp"
 
 #include <sembed/error.hpp>
 
@@ -19,11 +19,12 @@ WordPiece::WordPiece(Vocab vocab, WordPieceOptions options)
   }
 }
 
-void WordPiece::tokenize(const char32_t* word, size_t n, std::vector<Piece>& out,
-                         std::string& bytes, std::vector<uint32_t>& boundaries) const {
+void WordPiece::tokenize(const char32_t* word, size_t n, std::vector<ModelToken>& out) const {
+  thread_local std::string bytes;
+  thread_local std::vector<uint32_t> boundaries;
   const uint32_t len = static_cast<uint32_t>(n);
   if (n > options_.max_input_chars_per_word) {
-    out.push_back({unk_id_, 0, len});
+    out.push_back({unk_id_, 0, len, false});
     return;
   }
   // bytes: UTF-8 of the word; boundaries[i]: byte offset of code point i (boundaries[n] = end).
@@ -59,11 +60,35 @@ void WordPiece::tokenize(const char32_t* word, size_t n, std::vector<Piece>& out
     }
     if (id < 0) {
       out.resize(first_out);
-      out.push_back({unk_id_, 0, len});
+      out.push_back({unk_id_, 0, len, false});
       return;
     }
-    out.push_back({id, start, end});
+    out.push_back({id, start, end, false});
     start = end;
+  }
+}
+
+}  // namespace sembed::tokenizer
+
+namespace sembed::tokenizer {
+
+std::unique_ptr<Model> build_wordpiece(const json& m, const StageContext& ctx) {
+  WordPieceOptions wo;
+  wo.unk_token = ctx.get_string(m, "unk_token", "[UNK]");
+  wo.continuing_subword_prefix = ctx.get_string(m, "continuing_subword_prefix", "##");
+  wo.max_input_chars_per_word =
+      static_cast<size_t>(ctx.get_int(m, "max_input_chars_per_word", 0, kMaxCount, 100));
+  Vocab vocab;
+  const json& v = ctx.require_object(m, "vocab");
+  for (auto& [token, id] : v.items()) {
+    // Ids index dense tables: refuse negative or absurd ones instead of allocating for them.
+    vocab.add(token, static_cast<int32_t>(ctx.int_value(id, 0, (int64_t{1} << 24) - 1,
+                                                        ctx.path + ".vocab['" + token + "']")));
+  }
+  try {
+    return std::make_unique<WordPiece>(std::move(vocab), std::move(wo));
+  } catch (const Error& e) {
+    throw Error(ctx.origin + ": " + ctx.path + ": " + e.what());
   }
 }
 

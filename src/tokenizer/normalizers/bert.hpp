@@ -4,13 +4,16 @@
 // nonspacing marks; unset means: follow lowercase), lowercase (full Unicode lowercase).
 // Works on code points and records, for every output code point, the index of the input code
 // point it came from, which is how offsets into the original text survive normalization.
-// Does not: split text (pre_tokenizer.hpp) or match added tokens (added_vocabulary.hpp).
+// Does not: split text (pre_tokenizers/) or match added tokens (added_vocabulary.hpp).
 // Thread safety: immutable after construction.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <vector>
+
+#include "tokenizer/normalizers/normalizer.hpp"
+#include "tokenizer/stage_json.hpp"
 
 namespace sembed::tokenizer {
 
@@ -21,24 +24,12 @@ struct NormalizerOptions {
   bool lowercase = true;
 };
 
-// Output of normalization: code points plus, for each, the input index it came from.
-struct NormalizedText {
-  std::vector<char32_t> chars;
-  std::vector<uint32_t> origin;
-  void clear() {
-    chars.clear();
-    origin.clear();
-  }
-};
-
-class BertNormalizer {
+class BertNormalizer final : public Normalizer {
  public:
   explicit BertNormalizer(const NormalizerOptions& options);
 
-  // Normalizes text[0..n) and appends to `out`; origins are `first_index + i`.
-  // `scratch` is reused working memory (avoids allocating per call).
-  void normalize(const char32_t* text, size_t n, uint32_t first_index, NormalizedText& out,
-                 NormalizedText& scratch) const;
+  void normalize(const char32_t* text, const uint32_t* origin, size_t n,
+                 NormalizedText& out) const override;
 
   const NormalizerOptions& options() const { return options_; }
 
@@ -46,5 +37,8 @@ class BertNormalizer {
   NormalizerOptions options_;
   bool strip_accents_;
 };
+
+// tokenizer.json's BertNormalizer block.
+NormalizerOptions read_bert_normalizer_options(const json& j, const StageContext& ctx);
 
 }  // namespace sembed::tokenizer

@@ -1,0 +1,15 @@
+// Builds a post-processor from its tokenizer.json block, dispatching on "type" (table in
+// factory.cpp). Unknown types: sembed::Error naming the file, the field path and the type, and
+// listing the supported types.
+#pragma once
+
+#include <memory>
+
+#include "tokenizer/processors/post_processor.hpp"
+#include "tokenizer/stage_json.hpp"
+
+namespace sembed::tokenizer {
+
+std::unique_ptr<PostProcessor> build_post_processor(const json& block, const StageContext& ctx);
+
+}  // namespace sembed::tokenizer
