@@ -63,6 +63,14 @@ class Backend {
   // sembed::Error on bad input. The default is tokenize().
   virtual TokenizedText tokenize_unbounded(std::string_view text) const { return tokenize(text); }
 
+  // Text of token ids, as Hugging Face tokenizers' decode (TEI's /decode). The default throws
+  // sembed::Error: not every backend can.
+  virtual std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
+    (void)ids;
+    (void)skip_special_tokens;
+    throw Error("decoding is not available from this backend");
+  }
+
   // Per-text [n_tokens, hidden] last_hidden_state, truncated to max_seq_length keeping the start
   // (TEI's /embed_all). The default throws sembed::Error: not every backend can.
   virtual std::vector<Matrix> embed_tokens(const std::vector<std::string>& texts) const {

@@ -193,6 +193,10 @@ class ModelBackend final : public Backend {
     return model_->tokenize(text, std::numeric_limits<size_t>::max() / 4, /*truncate=*/false);
   }
 
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override {
+    return model_->decode(ids, skip_special_tokens);
+  }
+
   std::vector<Matrix> embed_tokens(const std::vector<std::string>& texts) const override {
     return model_->encode_tokens(texts);
   }

@@ -2,6 +2,8 @@
 //   POST /embed_all {inputs, truncate, truncation_direction="Right", prompt_name}
 //                   -> [[[float]]]: each input's last_hidden_state, one vector per token
 //                   (special tokens included), not pooled, not normalized — as TEI.
+//   POST /decode    {ids: [int] | [[int]], skip_special_tokens=true} -> [text per sequence], as
+//                   Hugging Face tokenizers' decode (Model::decode).
 //   POST /rerank    {query, texts, ...} and POST /predict {inputs, ...}: they need a cross-encoder
 //                   (reranker) or a classifier head, which sembed does not load yet. As TEI does
 //                   for an embedding model, the request is validated and then answered
@@ -48,6 +50,63 @@ void handle_embed_all(RouteContext& ctx, const HttpRequest& req, HttpResponse& r
       append_float_array(out, states[i].row(r), states[i].cols);
     }
     out += ']';
+  }
+  out += ']';
+  set_json(res, std::move(out));
+}
+
+void handle_decode(RouteContext& ctx, const HttpRequest& req, HttpResponse& res) {
+  const json body = parse_body(req.body);
+  const Fields f(body, kTeiTypeStatus);
+  const json& ids = f.required("ids");
+  const bool skip = f.boolean("skip_special_tokens").value_or(true);
+  if (!ids.is_array()) {
+    throw ApiError(kTeiTypeStatus,
+                   "`ids` must be an array of token ids or an array of them, got " + type_name(ids),
+                   "ids");
+  }
+  // One sequence ([int], possibly empty) or a batch ([[int]]), as TEI's InputIds.
+  const bool batch = !ids.empty() && ids[0].is_array();
+  if (batch) check_count(ids, "ids", 0, ctx.service.max_client_batch_size());
+  const size_t vocab = ctx.backend.info().vocab_size;
+  auto sequence = [&](const json& seq, const std::string& name) {
+    if (!seq.is_array()) {
+      throw ApiError(kTeiTypeStatus,
+                     "`" + name + "` must be an array of token ids, got " + type_name(seq), name);
+    }
+    std::vector<int32_t> out;
+    out.reserve(seq.size());
+    for (size_t k = 0; k < seq.size(); ++k) {
+      const json& v = seq[k];
+      if (!v.is_number_integer() || v.get<int64_t>() < 0 ||
+          (vocab > 0 && v.get<uint64_t>() >= vocab)) {
+        throw ApiError(kTeiTypeStatus,
+                       "`" + name + "[" + std::to_string(k) + "]` must be a token id in 0.." +
+                           std::to_string(vocab > 0 ? vocab - 1 : 0),
+                       name);
+      }
+      out.push_back(static_cast<int32_t>(v.get<int64_t>()));
+    }
+    return out;
+  };
+  std::vector<std::vector<int32_t>> seqs;
+  if (batch) {
+    for (size_t i = 0; i < ids.size(); ++i)
+      seqs.push_back(sequence(ids[i], "ids[" + std::to_string(i) + "]"));
+  } else {
+    seqs.push_back(sequence(ids, "ids"));
+  }
+  std::string out = "[";
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    std::string text;
+    try {
+      text = ctx.backend.decode(seqs[i], skip);
+    } catch (const Error& e) {
+      throw ApiError(kTeiTypeStatus, std::string("cannot decode: ") + e.what(),
+                     batch ? "ids[" + std::to_string(i) + "]" : "ids");
+    }
+    if (i) out += ',';
+    append_json_string(out, text);
   }
   out += ']';
   set_json(res, std::move(out));
@@ -103,6 +162,8 @@ void register_tei_extra_routes(Router& router) {
   router.post("/embed_all", Dialect::Tei, [&ctx](const HttpRequest& req, HttpResponse& res) {
     handle_embed_all(ctx, req, res);
   });
+  router.post("/decode", Dialect::Tei,
+              [&ctx](const HttpRequest& req, HttpResponse& res) { handle_decode(ctx, req, res); });
   router.post("/rerank", Dialect::Tei,
               [&ctx](const HttpRequest& req, HttpResponse& res) { handle_rerank(ctx, req, res); });
   router.post("/predict", Dialect::Tei,

@@ -83,8 +83,24 @@ def langchain_openai_client(srv):
     check(np.array_equal(query, want[0]), "langchain-openai embed_query == /v1/embeddings")
 
 
+def decode_matches_tokenizers(srv):
+    """/decode against Hugging Face tokenizers' decode of the model's own tokenizer.json."""
+    import tokenizers
+
+    _, _, body = srv.request("GET", "/info")
+    _, _, tok = srv.request("POST", "/tokenize", {"inputs": ["Héllo, world! It's 3.5 km.",
+                                                            "naïve café-goers"]})
+    ids = [[t["id"] for t in seq] for seq in json.loads(tok)]
+    ref = tokenizers.Tokenizer.from_file(srv.model_dir + "/tokenizer.json")
+    for skip in (True, False):
+        _, _, got = srv.request("POST", "/decode", {"ids": ids, "skip_special_tokens": skip})
+        want = [ref.decode(s, skip_special_tokens=skip) for s in ids]
+        check(json.loads(got) == want, f"/decode == tokenizers decode (skip={skip}): {want}")
+
+
 def main(binary):
     with ServeProcess(binary) as srv:
+        decode_matches_tokenizers(srv)
         huggingface_hub_client(srv)
         langchain_openai_client(srv)
     print("clients test: ok")

@@ -33,6 +33,17 @@ class FakeBackend final : public Backend {
     return t;
   }
 
+  // "t<id>" per id, space-separated; [CLS]=1 and [SEP]=2 dropped when skip_special_tokens.
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override {
+    std::string out;
+    for (int32_t id : ids) {
+      if (skip_special_tokens && (id == 1 || id == 2)) continue;
+      if (!out.empty()) out += ' ';
+      out += "t" + std::to_string(id);
+    }
+    return out;
+  }
+
   TokenizedText tokenize_unbounded(std::string_view text) const override {
     return tokenize_all(text);
   }

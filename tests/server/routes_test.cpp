@@ -567,6 +567,14 @@ TEST_F(Routes, TeiRoutesBesideEmbed) {
   // model_server_test.cpp).
   EXPECT_TEI_ERROR(srv.post("/embed_all", json{{"inputs", "a"}}), 424, "token embeddings");
 
+  // /decode: one sequence or a batch; special tokens skipped unless asked.
+  EXPECT_EQ(srv.post("/decode", json{{"ids", {1, 105, 103, 2}}}).parsed(), json({"t105 t103"}));
+  EXPECT_EQ(srv.post("/decode", json{{"ids", {{1, 105}, {2}}}, {"skip_special_tokens", false}})
+                .parsed(),
+            json({"t1 t105", "t2"}));
+  EXPECT_TEI_ERROR(srv.post("/decode", json{{"ids", {1, 5000}}}), 422, "ids[1]");
+  EXPECT_TEI_ERROR(srv.post("/decode", json{{"ids", "abc"}}), 422, "`ids`");
+
   const json info = srv.get("/info").parsed();
   EXPECT_EQ(info["served_model_name"], "fake-model");
   EXPECT_TRUE(info.contains("tokenization_workers"));
