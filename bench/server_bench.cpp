@@ -7,7 +7,8 @@
 //
 // Without --url it starts the server in this process on an ephemeral loopback port (the clients
 // then share the machine with it, as they would on one host). --no-batching caps every engine
-// call at one sequence, to show what dynamic batching buys.
+// call at one sequence, to show what dynamic batching buys. The first row ("in-process") is
+// Model::encode of one sentence at a time in this process, the floor a lone request can reach.
 #include <httplib.h>
 #include <signal.h>
 
@@ -16,14 +17,13 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <sembed/sembed.hpp>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <sembed/sembed.hpp>
 
 #include "server/server.hpp"
 
@@ -85,9 +85,9 @@ LevelResult run_level(const std::string& host, int port, int concurrency, double
       size_t k = static_cast<size_t>(c);
       while (!go.load()) std::this_thread::yield();
       while (!stop.load()) {
-        const std::string body = nlohmann::json{{"input", kSentences[k++ % std::size(kSentences)]},
-                                                {"model", "bench"}}
-                                     .dump();
+        const std::string body = nlohmann::json{
+            {"input", kSentences[k++ % std::size(kSentences)]},
+            {"model", "bench"}}.dump();
         const auto t0 = std::chrono::steady_clock::now();
         auto r = http.Post("/v1/embeddings", body, "application/json");
         const auto t1 = std::chrono::steady_clock::now();
@@ -122,8 +122,35 @@ LevelResult run_level(const std::string& host, int port, int concurrency, double
       metric(after, "sembed_batch_size_count") - metric(before, "sembed_batch_size_count");
   const double seqs =
       metric(after, "sembed_batch_size_sum") - metric(before, "sembed_batch_size_sum");
-  return {concurrency, all.size(), errs, elapsed, pct(0.5), pct(0.99),
+  return {concurrency,
+          all.size(),
+          errs,
+          elapsed,
+          pct(0.5),
+          pct(0.99),
           batches > 0 ? seqs / batches : 0.0};
+}
+
+// The same sentences through Model::encode in this process, one at a time: what a request would
+// cost with no HTTP and no batcher, measured in the same run so the server's overhead reads as a
+// ratio even on a loaded machine.
+LevelResult run_in_process(const sembed::Model& model, double seconds) {
+  std::vector<double> all;
+  sembed::EncodeOptions eo;
+  const auto t0 = std::chrono::steady_clock::now();
+  size_t k = 0;
+  while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds) {
+    const auto a = std::chrono::steady_clock::now();
+    model.encode({kSentences[k++ % std::size(kSentences)]}, eo);
+    all.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - a).count());
+  }
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::sort(all.begin(), all.end());
+  return {0,       all.size(),          0,
+          elapsed, all[all.size() / 2], all[std::min(all.size() - 1, all.size() * 99 / 100)],
+          1.0};
 }
 
 std::vector<int> parse_list(const std::string& s) {
@@ -152,17 +179,25 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--model") args.model = next();
-    else if (a == "--url") args.url = next();
-    else if (a == "--seconds") args.seconds = std::stod(next());
-    else if (a == "--concurrency") args.concurrency = parse_list(next());
-    else if (a == "--max-batch-tokens") args.max_batch_tokens = std::stoul(next());
-    else if (a == "--threads") args.threads = std::stoi(next());
-    else if (a == "--no-batching") args.no_batching = true;
+    if (a == "--model")
+      args.model = next();
+    else if (a == "--url")
+      args.url = next();
+    else if (a == "--seconds")
+      args.seconds = std::stod(next());
+    else if (a == "--concurrency")
+      args.concurrency = parse_list(next());
+    else if (a == "--max-batch-tokens")
+      args.max_batch_tokens = std::stoul(next());
+    else if (a == "--threads")
+      args.threads = std::stoi(next());
+    else if (a == "--no-batching")
+      args.no_batching = true;
     else {
-      std::fprintf(stderr, "usage: server_bench [--model DIR] [--url URL] [--seconds S] "
-                           "[--concurrency 1,8,64] [--max-batch-tokens N] [--no-batching] "
-                           "[--threads N]\n");
+      std::fprintf(stderr,
+                   "usage: server_bench [--model DIR] [--url URL] [--seconds S] "
+                   "[--concurrency 1,8,64] [--max-batch-tokens N] [--no-batching] "
+                   "[--threads N]\n");
       return 2;
     }
   }
@@ -170,6 +205,7 @@ int main(int argc, char** argv) {
     std::string host = "127.0.0.1";
     int port = 0;
     std::unique_ptr<sembed::server::Server> server;
+    std::shared_ptr<const sembed::Model> model;
     std::string model_dir = "(remote)";
     if (!args.url.empty()) {
       const std::regex re(R"(^http://([^:/]+):(\d+)/?$)");
@@ -183,21 +219,27 @@ int main(int argc, char** argv) {
       model_dir = dir.string();
       sembed::LoadOptions lo;
       lo.threads = args.threads;
-      std::shared_ptr<const sembed::Model> model = sembed::Model::load(dir, lo);
+      model = sembed::Model::load(dir, lo);
       sembed::server::ServerOptions o;
       o.host = host;
       o.port = 0;
       o.max_batch_tokens = args.max_batch_tokens;
       if (args.no_batching) o.max_batch_requests = 1;
-      server = std::make_unique<sembed::server::Server>(o, sembed::server::make_model_backend(model));
+      server =
+          std::make_unique<sembed::server::Server>(o, sembed::server::make_model_backend(model));
       port = server->start();
     }
     std::printf("server_bench: model %s, %g s per level, batching %s, %u hardware threads\n",
                 model_dir.c_str(), args.seconds, args.no_batching ? "off" : "on",
                 std::thread::hardware_concurrency());
     run_level(host, port, 4, 1.0);  // warm-up
-    std::printf("%11s %10s %10s %10s %10s %12s %8s\n", "concurrency", "requests", "req/s",
-                "p50 ms", "p99 ms", "mean batch", "errors");
+    std::printf("%11s %10s %10s %10s %10s %12s %8s\n", "concurrency", "requests", "req/s", "p50 ms",
+                "p99 ms", "mean batch", "errors");
+    if (model) {
+      const LevelResult r = run_in_process(*model, std::min(args.seconds, 5.0));
+      std::printf("%11s %10zu %10.1f %10.2f %10.2f %12s %8s\n", "in-process", r.requests,
+                  r.requests / r.seconds, r.p50_ms, r.p99_ms, "-", "-");
+    }
     for (int c : args.concurrency) {
       const LevelResult r = run_level(host, port, c, args.seconds);
       std::printf("%11d %10zu %10.1f %10.2f %10.2f %12.2f %8zu\n", r.concurrency, r.requests,

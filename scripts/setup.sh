@@ -9,7 +9,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
 apt_packages=(build-essential cmake pkg-config libdnnl-dev libutf8proc-dev libonig-dev nlohmann-json3-dev
-              libcpp-httplib-dev libcli11-dev libgtest-dev libbenchmark-dev python3-venv unzip)
+              libcpp-httplib-dev libboost-dev zlib1g-dev libcli11-dev libgtest-dev libbenchmark-dev
+              python3-venv unzip)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -28,7 +29,7 @@ fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c "import tokenizers, numpy, openai, torch, transformers" 2>/dev/null; then
+if ! .venv/bin/python -c "import tokenizers, numpy, openai, torch, transformers, huggingface_hub, langchain_openai, schemathesis" 2>/dev/null; then
   .venv/bin/pip install -q --disable-pip-version-check -r scripts/requirements-test.txt
 fi
 

@@ -137,7 +137,11 @@ TokenizedText Model::tokenize(std::string_view text, std::optional<size_t> max_l
                               bool truncate) const {
   EncodeOptions options;
   options.max_length = max_length;
-  auto enc = impl_->tokenize(text, 0, impl_->max_length(options), truncate);
+  // Without truncation the caller only wants the tokens (e.g. the server's /tokenize), so a
+  // max_length beyond the position embeddings is allowed: nothing is encoded.
+  const size_t limit =
+      !truncate && max_length && *max_length >= 2 ? *max_length : impl_->max_length(options);
+  auto enc = impl_->tokenize(text, 0, limit, truncate);
   return TokenizedText{std::move(enc.ids), std::move(enc.type_ids), std::move(enc.tokens),
                        std::move(enc.offsets)};
 }

@@ -9,22 +9,34 @@ namespace sembed::server {
 std::string error_type(Dialect dialect, int status) {
   if (dialect == Dialect::OpenAI) {
     switch (status) {
-      case 401: return "authentication_error";
-      case 404: return "not_found_error";
-      case 429: return "rate_limit_error";
-      case 503: return "server_unavailable_error";
-      default: return status >= 500 ? "server_error" : "invalid_request_error";
+      case 401:
+        return "authentication_error";
+      case 404:
+        return "not_found_error";
+      case 429:
+        return "rate_limit_error";
+      case 503:
+        return "server_unavailable_error";
+      default:
+        return status >= 500 ? "server_error" : "invalid_request_error";
     }
   }
-  // TEI's error types.
+  // TEI's ErrorType enum, spelled as TEI serializes it (Unhealthy, Backend, Overloaded,
+  // Validation, Tokenizer, Empty). 401 has no TEI body (TEI answers it bare); sembed says
+  // "Unauthorized" there.
   switch (status) {
-    case 400: return "empty";
-    case 401: return "unauthorized";
-    case 413: return "validation";
-    case 422: return "validation";
-    case 429: return "overloaded";
-    case 503: return "unhealthy";
-    default: return status >= 500 ? "backend" : "validation";
+    case 400:
+      return "Empty";
+    case 401:
+      return "Unauthorized";
+    case 424:
+      return "Backend";
+    case 429:
+      return "Overloaded";
+    case 503:
+      return "Unhealthy";
+    default:
+      return status >= 500 ? "Backend" : "Validation";
   }
 }
 

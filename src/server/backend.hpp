@@ -6,11 +6,10 @@
 // batcher's owner thread. Implementations must allow both at once.
 #pragma once
 
-#include <sembed/sembed.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <sembed/sembed.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,13 +17,13 @@
 namespace sembed::server {
 
 struct BackendInfo {
-  std::string model_id;        // a name for the model (its directory's name)
-  std::string pooling;         // "mean", "cls", ...
-  std::string dtype;           // weight dtype, e.g. "float32"
-  size_t dimension = 0;        // embedding size
-  size_t max_seq_length = 0;   // tokens per sequence, special tokens included
-  size_t vocab_size = 0;       // token ids must be below this
-  bool normalize = false;      // whether the model ends with a Normalize module
+  std::string model_id;       // a name for the model (its directory's name)
+  std::string pooling;        // "mean", "cls", ...
+  std::string dtype;          // weight dtype, e.g. "float32"
+  size_t dimension = 0;       // embedding size
+  size_t max_seq_length = 0;  // tokens per sequence, special tokens included
+  size_t vocab_size = 0;      // token ids must be below this
+  bool normalize = false;     // whether the model ends with a Normalize module
 };
 
 // Thrown by Backend::tokenize for a text too long to tokenize in full; tokens is its length when
@@ -59,6 +58,25 @@ class Backend {
   virtual Matrix embed(const std::vector<std::vector<int32_t>>& ids) const = 0;
 
   virtual const BackendInfo& info() const = 0;
+
+  // Tokens of one text with special tokens, however long it is (for /tokenize). Throws
+  // sembed::Error on bad input. The default is tokenize().
+  virtual TokenizedText tokenize_unbounded(std::string_view text) const { return tokenize(text); }
+
+  // Text of token ids, as Hugging Face tokenizers' decode (TEI's /decode). The default throws
+  // sembed::Error: not every backend can.
+  virtual std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const {
+    (void)ids;
+    (void)skip_special_tokens;
+    throw Error("decoding is not available from this backend");
+  }
+
+  // Per-text [n_tokens, hidden] last_hidden_state, truncated to max_seq_length keeping the start
+  // (TEI's /embed_all). The default throws sembed::Error: not every backend can.
+  virtual std::vector<Matrix> embed_tokens(const std::vector<std::string>& texts) const {
+    (void)texts;
+    throw Error("token embeddings are not available from this backend");
+  }
 };
 
 // The real thing: a loaded sentence-transformers model.

@@ -4,16 +4,17 @@
 //
 // Model::tokenize accepts max_length only up to the model's position embeddings (512 for BERT),
 // so a text is tokenized in full only up to that length; beyond it the server is told the text is
-// too long, and truncation goes through the library (keeping the start) or through a suffix of
-// the text cut at whitespace (keeping the end).
-#include <nlohmann/json.hpp>
-
+// too long, and truncation goes through a prefix (keeping the start) or a suffix (keeping the
+// end) of the text cut at whitespace.
 #include <algorithm>
 #include <bit>
 #include <cctype>
 #include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
 #include <utility>
 
+#include "core/utf8.hpp"
 #include "server/backend.hpp"
 
 namespace sembed::server {
@@ -29,6 +30,16 @@ size_t position_limit(const ModelInfo& mi) {
     // The model loaded, so its config is fine; fall through to BERT's usual limit.
   }
   return 512;
+}
+
+// The first ~`bytes` bytes of text, ending before a whitespace character when there is one, so
+// no word is cut (the whole text when it is shorter).
+std::string_view prefix_at_word(std::string_view text, size_t bytes) {
+  if (bytes >= text.size()) return text;
+  for (size_t i = bytes; i > 0; --i) {
+    if (std::isspace(static_cast<unsigned char>(text[i]))) return text.substr(0, i);
+  }
+  return text;  // one giant word: it must be seen whole
 }
 
 // The last ~`bytes` bytes of text, starting after a whitespace character when there is one, so
@@ -59,6 +70,23 @@ class ModelBackend final : public Backend {
   }
 
   TokenizedText tokenize(std::string_view text) const override {
+    // A long text whose first words alone exceed limit_ tokens is too long whatever follows:
+    // say so after a look at its start, instead of tokenizing megabytes to count them.
+    if (text.size() > kPrefixBytes) {
+      const std::string_view prefix = prefix_at_word(text, kPrefixBytes);
+      bool prefix_too_long = false;
+      try {
+        model_->tokenize(prefix, limit_, /*truncate=*/false);
+      } catch (const Error&) {
+        prefix_too_long = true;
+      }
+      if (prefix_too_long) {
+        if (const auto bad = utf8::find_invalid(text)) {
+          throw Error("invalid UTF-8 at byte " + std::to_string(*bad));
+        }
+        throw InputTooLong(limit_, /*at_least=*/true);
+      }
+    }
     try {
       return model_->tokenize(text, limit_, /*truncate=*/false);
     } catch (const Error&) {
@@ -71,7 +99,8 @@ class ModelBackend final : public Backend {
 
   std::vector<int32_t> truncated_ids(std::string_view text, size_t max_length,
                                      bool keep_end) const override {
-    if (!keep_end || max_length < 2) return model_->tokenize(text, max_length, true).ids;
+    if (max_length < 2) return model_->tokenize(text, max_length, true).ids;
+    if (!keep_end) return prefix_ids(text, max_length);
     // Keeping the end: tokenize a suffix with enough tokens. A suffix of n bytes has at most
     // n + 2 tokens, so start below the limit and widen (or narrow, on overflow) by bisection.
     const size_t keep = max_length - 2;
@@ -99,6 +128,19 @@ class ModelBackend final : public Backend {
       bytes = next;
     }
     throw Error("cannot truncate this input from the left");
+  }
+
+  // Keeping the start: tokenize a prefix cut at whitespace, doubled until it yields max_length
+  // tokens, rather than the whole text — a 2 MB body would otherwise cost a full tokenization
+  // (seconds, and ~100 bytes of transient memory per character) for 256 tokens kept.
+  std::vector<int32_t> prefix_ids(std::string_view text, size_t max_length) const {
+    size_t bytes = std::max<size_t>(64, max_length * 8);
+    while (true) {
+      const std::string_view prefix = prefix_at_word(text, bytes);
+      std::vector<int32_t> ids = model_->tokenize(prefix, max_length, true).ids;
+      if (ids.size() >= max_length || prefix.size() == text.size()) return ids;
+      bytes *= 2;
+    }
   }
 
   Matrix embed(const std::vector<std::vector<int32_t>>& ids) const override {
@@ -135,14 +177,29 @@ class ModelBackend final : public Backend {
   // to a multiple of 8, and above 64 to 8 steps per power of two, bounds the distinct counts to
   // about 80, for at most 1/8 more work (usually far less).
   static size_t bucket_tokens(size_t tokens) {
-    const size_t step =
-        tokens <= 64 ? 8 : size_t{1} << (std::bit_width(tokens) - 1 - 3);
+    const size_t step = tokens <= 64 ? 8 : size_t{1} << (std::bit_width(tokens) - 1 - 3);
     size_t target = (tokens + step - 1) / step * step;
     if (target - tokens == 1) target += step;  // a filler sequence needs at least 2 tokens
     return target;
   }
 
   const BackendInfo& info() const override { return info_; }
+
+  // Texts longer than this are first judged by their start (see tokenize()).
+  static constexpr size_t kPrefixBytes = 16 * 1024;
+
+  TokenizedText tokenize_unbounded(std::string_view text) const override {
+    // The body limit bounds the text, so any length the client can send is fine here.
+    return model_->tokenize(text, std::numeric_limits<size_t>::max() / 4, /*truncate=*/false);
+  }
+
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override {
+    return model_->decode(ids, skip_special_tokens);
+  }
+
+  std::vector<Matrix> embed_tokens(const std::vector<std::string>& texts) const override {
+    return model_->encode_tokens(texts);
+  }
 
  private:
   std::shared_ptr<const Model> model_;

@@ -1,5 +1,5 @@
-// ServerOptions: every knob of `sembed serve`, with the defaults the CLI shows. Limits exist so that
-// nothing a client sends can exhaust the server: body size, inputs per request, queue depth.
+// ServerOptions: every knob of `sembed serve`, with the defaults the CLI shows. Limits exist so
+// that nothing a client sends can exhaust the server: body size, inputs per request, queue depth.
 #pragma once
 
 #include <cstddef>
@@ -11,9 +11,17 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   int port = 8080;  // 0: pick a free port (Server::port() tells which)
 
-  // HTTP worker threads. Each open keep-alive connection holds one while it is open, so this is
-  // also the number of clients served at once; requests are tokenized on these threads.
+  // HTTP threads: they run the I/O and the handlers, so this is the number of requests handled
+  // (parsed, tokenized, waiting for the batcher) at once. Open or trickling connections hold no
+  // thread.
   size_t http_threads = 128;
+
+  // Transport limits (see http_server.hpp).
+  size_t max_connections = 512;         // open connections; one more gets 503
+  size_t max_header_bytes = 16 * 1024;  // whole header block; 431 beyond
+  size_t max_header_count = 100;        // header fields; 431 beyond
+  double request_timeout_seconds = 10;  // first byte to last body byte of one request
+  double idle_timeout_seconds = 5;      // keep-alive wait for the next request
 
   // Batching (see engine/batcher.hpp).
   size_t max_batch_tokens = 16384;
@@ -35,6 +43,11 @@ struct ServerOptions {
   // Name echoed as "model" when a request gives none, and reported by /info; empty: the model
   // directory's name.
   std::string model_id;
+
+  // OpenAI token-id input (`input` as integers): refused unless the operator says the ids are
+  // this model's own vocabulary. OpenAI clients such as langchain-openai send tiktoken ids by
+  // default, which would silently embed unrelated tokens.
+  bool openai_token_ids = false;
 
   // Seconds a client is told to wait (Retry-After) when the queue is full.
   int retry_after_seconds = 1;

@@ -1,21 +1,20 @@
-// Router: registers route handlers on the HTTP server wrapped in what every route needs — the API
-// key check, mapping every exception to a JSON error in the route's dialect (nothing a handler
-// throws reaches the HTTP library), the in-flight gauge and per-route metrics.
+// Router: the route table of the server and the envelope around every route — method and path
+// lookup (404; 405 with `Allow`), the Content-Type check (415), the API key check, mapping every
+// exception to a JSON error in the route's dialect (nothing a handler throws reaches the HTTP
+// layer), the in-flight gauge and per-route metrics. It sees only HttpRequest / HttpResponse, so
+// it and the routes do not depend on the HTTP library (http_server.hpp).
 #pragma once
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "server/api_error.hpp"
 #include "server/embedding_service.hpp"
+#include "server/http_message.hpp"
 #include "server/options.hpp"
-
-namespace httplib {
-class Server;
-struct Request;
-struct Response;
-}  // namespace httplib
 
 namespace sembed::server {
 
@@ -30,27 +29,48 @@ struct RouteContext {
   std::string model_id;  // options.model_id, or the backend's
 };
 
-using RouteFn = std::function<void(const httplib::Request&, httplib::Response&)>;
+using RouteFn = std::function<void(const HttpRequest&, HttpResponse&)>;
+
+// The dialect errors on a path are written in: OpenAI's under /v1/ and /embeddings, TEI's
+// elsewhere.
+Dialect dialect_of_path(const std::string& path);
 
 class Router {
  public:
-  Router(httplib::Server& http, RouteContext& ctx) : http_(http), ctx_(ctx) {}
+  explicit Router(RouteContext& ctx) : ctx_(ctx) {}
   void post(const std::string& path, Dialect dialect, RouteFn fn);
   void get(const std::string& path, Dialect dialect, RouteFn fn, bool needs_auth = true);
   RouteContext& context() { return ctx_; }
 
+  // Answers one request (never throws).
+  void handle(const HttpRequest& req, HttpResponse& res) const;
+  // The JSON error for a failure found before routing (by the HTTP layer), counted in metrics.
+  HttpResponse transport_error(int status, const std::string& message,
+                               const std::string& path) const;
+  // Every registered path, in order (for /openapi.json checks and 405 messages).
+  std::vector<std::string> paths() const;
+
  private:
-  RouteFn wrap(const std::string& path, Dialect dialect, RouteFn fn, bool needs_auth);
-  httplib::Server& http_;
+  struct Route {
+    std::string method;
+    Dialect dialect;
+    bool needs_auth;
+    RouteFn fn;
+  };
+  void add(const std::string& method, const std::string& path, Dialect dialect, RouteFn fn,
+           bool needs_auth);
+  void run(const Route& route, const std::string& path, const HttpRequest& req,
+           HttpResponse& res) const;
   RouteContext& ctx_;
+  std::map<std::string, std::vector<Route>> routes_;
 };
 
 // Sets a JSON error body and status on a response.
-void set_error(httplib::Response& res, Dialect dialect, int status, const std::string& message,
+void set_error(HttpResponse& res, Dialect dialect, int status, const std::string& message,
                const std::string& param = {});
 
 // Sets a JSON body and 200.
-void set_json(httplib::Response& res, std::string body);
+void set_json(HttpResponse& res, std::string body);
 
 // Route groups, one file each.
 void register_openai_routes(Router& router);

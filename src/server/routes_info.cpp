@@ -1,6 +1,6 @@
-// Service routes: GET /health (no API key needed, for load balancers), GET /info (TEI's shape plus
-// sembed's fields), GET /metrics (Prometheus text format).
-#include <httplib.h>
+// Service routes: GET /health, / and /ping (no API key needed, for load balancers), GET /info
+// (TEI's shape plus sembed's fields), GET /metrics (Prometheus text format), GET /openapi.json
+// (this server's OpenAPI description, no API key needed).
 
 #include "server/router.hpp"
 
@@ -10,19 +10,31 @@
 
 namespace sembed::server {
 
+std::string_view openapi_json();  // openapi_spec.cpp, generated from openapi.json
+
 void register_info_routes(Router& router) {
   RouteContext& ctx = router.context();
   router.get(
       "/health", Dialect::Tei,
-      [](const httplib::Request&, httplib::Response& res) { set_json(res, "{\"status\":\"ok\"}"); },
+      [](const HttpRequest&, HttpResponse& res) { set_json(res, "{\"status\":\"ok\"}"); },
       /*needs_auth=*/false);
+  // TEI answers its health check at GET / and /ping too (POST / embeds).
+  for (const char* path : {"/", "/ping"}) {
+    router.get(
+        path, Dialect::Tei,
+        [](const HttpRequest&, HttpResponse& res) { set_json(res, "{\"status\":\"ok\"}"); },
+        /*needs_auth=*/false);
+  }
 
-  router.get("/info", Dialect::Tei, [&ctx](const httplib::Request&, httplib::Response& res) {
+  router.get("/info", Dialect::Tei, [&ctx](const HttpRequest&, HttpResponse& res) {
     const BackendInfo& bi = ctx.backend.info();
     const ServerOptions& o = ctx.options;
     json info = {
         {"model_id", ctx.model_id},
         {"model_sha", nullptr},
+        {"served_model_name", ctx.model_id},
+        {"sha", nullptr},
+        {"docker_label", nullptr},
         {"model_dtype", bi.dtype},
         {"model_type", {{"embedding", {{"pooling", bi.pooling}}}}},
         {"max_concurrent_requests", o.http_threads},
@@ -33,6 +45,8 @@ void register_info_routes(Router& router) {
         {"max_queue_requests", o.max_queue_requests},
         {"max_body_bytes", o.max_body_bytes},
         {"auto_truncate", o.auto_truncate},
+        {"max_connections", o.max_connections},
+        {"openai_token_ids", o.openai_token_ids ? "model" : "refuse"},
         {"tokenization_workers", o.http_threads},
         {"dimension", bi.dimension},
         {"normalize", bi.normalize},
@@ -42,11 +56,16 @@ void register_info_routes(Router& router) {
     set_json(res, info.dump(-1, ' ', false, json::error_handler_t::replace));
   });
 
-  router.get("/metrics", Dialect::Tei, [&ctx](const httplib::Request&, httplib::Response& res) {
+  router.get(
+      "/openapi.json", Dialect::Tei,
+      [](const HttpRequest&, HttpResponse& res) { set_json(res, std::string(openapi_json())); },
+      /*needs_auth=*/false);
+
+  router.get("/metrics", Dialect::Tei, [&ctx](const HttpRequest&, HttpResponse& res) {
     res.status = 200;
-    res.set_content(ctx.metrics.render(ctx.batcher.queued_requests(), ctx.batcher.queued_tokens(),
-                                       ctx.in_flight.load()),
-                    "text/plain; version=0.0.4; charset=utf-8");
+    res.body = ctx.metrics.render(ctx.batcher.queued_requests(), ctx.batcher.queued_tokens(),
+                                  ctx.in_flight.load());
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   });
 }
 

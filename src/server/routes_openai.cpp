@@ -4,7 +4,6 @@
 // sentence-transformers truncates to max_seq_length) and normalize (default: the model's).
 // Response: {"object":"list","data":[{"object":"embedding","index":i,"embedding":...}],
 //            "model":...,"usage":{"prompt_tokens":n,"total_tokens":n}}.
-#include <httplib.h>
 
 #include "server/json_output.hpp"
 #include "server/router.hpp"
@@ -12,7 +11,7 @@
 namespace sembed::server {
 namespace {
 
-void handle_embeddings(RouteContext& ctx, const httplib::Request& req, httplib::Response& res) {
+void handle_embeddings(RouteContext& ctx, const HttpRequest& req, HttpResponse& res) {
   const json body = parse_body(req.body);
   const Fields f(body, 400);
 
@@ -31,6 +30,21 @@ void handle_embeddings(RouteContext& ctx, const httplib::Request& req, httplib::
                    "input");
   }
   er.inputs = parse_inputs(input, "input", 400);
+  if (!ctx.options.openai_token_ids) {
+    for (const Input& in : er.inputs) {
+      if (!in.is_ids) continue;
+      // OpenAI clients tokenize with tiktoken (cl100k_base) before sending: read as this
+      // model's vocabulary those ids are unrelated tokens, and the vector would be silently
+      // wrong. Only an operator who knows the ids are this model's may allow them.
+      throw ApiError(400,
+                     "`input` holds token ids, which this server does not accept by default: "
+                     "OpenAI clients send tiktoken ids, not this model's. Send text instead — "
+                     "with langchain-openai, OpenAIEmbeddings(..., check_embedding_ctx_length="
+                     "False) — or start the server with `--openai-token-ids model` if the ids "
+                     "come from this model's own tokenizer (see /tokenize).",
+                     "input");
+    }
+  }
   const std::string model = f.string("model").value_or(ctx.model_id);
   const std::string format = f.string("encoding_format").value_or("float");
   if (format != "float" && format != "base64") {
@@ -40,8 +54,8 @@ void handle_embeddings(RouteContext& ctx, const httplib::Request& req, httplib::
   er.dimensions = f.integer("dimensions", 1, ctx.backend.info().dimension);
   er.truncate = f.boolean("truncate").value_or(true);
   // OpenAI's `dimensions` shortens a unit vector and renormalizes it, whatever the model does.
-  er.normalize = f.boolean("normalize").value_or(ctx.backend.info().normalize) ||
-                 er.dimensions.has_value();
+  er.normalize =
+      f.boolean("normalize").value_or(ctx.backend.info().normalize) || er.dimensions.has_value();
   f.string("user");  // accepted, unused; must still be a string when present
 
   const EmbedResult result = ctx.service.embed(er);
@@ -55,8 +69,10 @@ void handle_embeddings(RouteContext& ctx, const httplib::Request& req, httplib::
     out += "{\"object\":\"embedding\",\"index\":";
     out += std::to_string(i);
     out += ",\"embedding\":";
-    if (format == "base64") append_base64_floats(out, m.row(i), m.cols);
-    else append_float_array(out, m.row(i), m.cols);
+    if (format == "base64")
+      append_base64_floats(out, m.row(i), m.cols);
+    else
+      append_float_array(out, m.row(i), m.cols);
     out += '}';
   }
   out += "],\"model\":";
@@ -73,7 +89,7 @@ void handle_embeddings(RouteContext& ctx, const httplib::Request& req, httplib::
 
 void register_openai_routes(Router& router) {
   RouteContext& ctx = router.context();
-  auto handler = [&ctx](const httplib::Request& req, httplib::Response& res) {
+  auto handler = [&ctx](const HttpRequest& req, HttpResponse& res) {
     handle_embeddings(ctx, req, res);
   };
   router.post("/v1/embeddings", Dialect::OpenAI, handler);

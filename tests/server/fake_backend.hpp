@@ -33,13 +33,30 @@ class FakeBackend final : public Backend {
     return t;
   }
 
+  // "t<id>" per id, space-separated; [CLS]=1 and [SEP]=2 dropped when skip_special_tokens.
+  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override {
+    std::string out;
+    for (int32_t id : ids) {
+      if (skip_special_tokens && (id == 1 || id == 2)) continue;
+      if (!out.empty()) out += ' ';
+      out += "t" + std::to_string(id);
+    }
+    return out;
+  }
+
+  TokenizedText tokenize_unbounded(std::string_view text) const override {
+    return tokenize_all(text);
+  }
+
   std::vector<int32_t> truncated_ids(std::string_view text, size_t max_length,
                                      bool keep_end) const override {
     std::vector<int32_t> ids = tokenize_all(text).ids;
     if (ids.size() <= max_length) return ids;
     std::vector<int32_t> out = {ids.front()};
-    if (keep_end) out.insert(out.end(), ids.end() - 1 - (max_length - 2), ids.end() - 1);
-    else out.insert(out.end(), ids.begin() + 1, ids.begin() + 1 + (max_length - 2));
+    if (keep_end)
+      out.insert(out.end(), ids.end() - 1 - (max_length - 2), ids.end() - 1);
+    else
+      out.insert(out.end(), ids.begin() + 1, ids.begin() + 1 + (max_length - 2));
     out.push_back(ids.back());
     return out;
   }
@@ -66,8 +83,8 @@ class FakeBackend final : public Backend {
       while (j < text.size() && text[j] != ' ') ++j;
       const std::string word(text.substr(i, j - i));
       // Offsets count code points, as the real tokenizer reports them.
-      add(static_cast<int32_t>(100 + std::min<size_t>(word.size(), 800)), word, code_points(text, i),
-          code_points(text, j));
+      add(static_cast<int32_t>(100 + std::min<size_t>(word.size(), 800)), word,
+          code_points(text, i), code_points(text, j));
       i = j;
     }
     add(2, "[SEP]", 0, 0);

@@ -33,7 +33,7 @@ def make_request(rng):
             ("/v1/embeddings", json.dumps({"input": []}).encode(), 400),
             ("/embed", json.dumps({"inputs": "x", "normalize": "yes"}).encode(), 422),
             ("/v1/embeddings", json.dumps({"input": "x", "dimensions": 0}).encode(), 400),
-            ("/embed", json.dumps({"inputs": " ".join(["word"] * 400)}).encode(), 413),
+            ("/embed", json.dumps({"inputs": " ".join(["word"] * 400)}).encode(), 422),
         ])
         return "POST", bad[0], bad[1], bad[2]
     # Mostly short sentences (the common case, and many requests per second), some long ones.

@@ -75,6 +75,7 @@ class ModelServer : public ::testing::Test {
   static ServerOptions options() {
     ServerOptions o;
     o.max_batch_tokens = 4096;
+    o.openai_token_ids = true;  // TokenIdsRoundTrip sends this model's own ids
     return o;
   }
   std::shared_ptr<const Model> model = default_model();
@@ -131,7 +132,7 @@ TEST_F(ModelServer, TruncationBothDirectionsMatchesCuttingByHand) {
     EXPECT_LE(max_abs_diff(to_vector(r.parsed()[0]), want.row(1), want.cols), 1e-6f) << words;
 
     r = srv.post("/embed", json{{"inputs", {"short", text}}});
-    EXPECT_EQ(r.status, 413) << r.body;
+    EXPECT_EQ(r.status, 422) << r.body;
     EXPECT_NE(r.body.find("inputs[1]"), std::string::npos) << r.body;
   }
 }
@@ -226,6 +227,38 @@ TEST_F(ModelServer, ConcurrentClientsGetTheirOwnVectors) {
   EXPECT_GT(calls, 0) << m.body;
   EXPECT_GT(requests, calls) << "no engine call held more than one request\n" << m.body;
   std::printf("batching: %.0f requests in %.0f engine calls\n", requests, calls);
+}
+
+TEST_F(ModelServer, EmbedAllIsTheModelsTokenEmbeddings) {
+  const std::vector<std::string> texts = {"Token embeddings, please.", "A second, longer text."};
+  const Reply r = srv.post("/embed_all", json{{"inputs", texts}});
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  const std::vector<Matrix> want = model->encode_tokens(texts);
+  const json got = r.parsed();
+  ASSERT_EQ(got.size(), texts.size());
+  for (size_t i = 0; i < texts.size(); ++i) {
+    ASSERT_EQ(got[i].size(), want[i].rows);
+    for (size_t t = 0; t < want[i].rows; ++t) {
+      // Shortest round-trip floats: bit-identical after parsing.
+      EXPECT_EQ(max_abs_diff(to_vector(got[i][t]), want[i].row(t), want[i].cols), 0.0f);
+    }
+  }
+}
+
+TEST_F(ModelServer, TokenizeLongTextsInFull) {
+  std::string text;
+  for (int i = 0; i < 700; ++i) text += "word" + std::to_string(i % 50) + " ";
+  const Reply r = srv.post("/tokenize", json{{"inputs", text}});
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  const TokenizedText want = model->tokenize(text, 1u << 20, /*truncate=*/false);
+  ASSERT_GT(want.ids.size(), 512u);
+  const json got = r.parsed()[0];
+  ASSERT_EQ(got.size(), want.ids.size());
+  for (size_t i = 0; i < want.ids.size(); ++i) EXPECT_EQ(got[i]["id"], want.ids[i]) << i;
+  const Reply cut = srv.post("/tokenize", json{{"inputs", text}, {"truncate", true}});
+  const std::vector<int32_t> right = model->tokenize(text).ids;  // max_seq_length, keep start
+  ASSERT_EQ(cut.parsed()[0].size(), right.size());
+  for (size_t i = 0; i < right.size(); ++i) EXPECT_EQ(cut.parsed()[0][i]["id"], right[i]) << i;
 }
 
 }  // namespace

@@ -19,7 +19,7 @@ def check(cond, what):
 
 
 def main(binary):
-    with ServeProcess(binary, "--api-key", "test-key") as srv:
+    with ServeProcess(binary, "--api-key", "test-key", "--openai-token-ids", "model") as srv:
         client = openai.OpenAI(base_url=srv.url + "/v1", api_key="test-key", max_retries=0)
         texts = ["A man is eating food.", "A man is eating a piece of bread.",
                  "The girl is carrying a baby.", ""]

@@ -70,14 +70,14 @@ void expect_tei_error(const Reply& r, int status, const std::string& mentions) {
 }
 
 // The macros add the calling line to failures.
-#define EXPECT_TEI_ERROR(...)     \
-  do {                            \
-    SCOPED_TRACE("error check");  \
+#define EXPECT_TEI_ERROR(...)      \
+  do {                             \
+    SCOPED_TRACE("error check");   \
     expect_tei_error(__VA_ARGS__); \
   } while (0)
-#define EXPECT_OPENAI_ERROR(...)     \
-  do {                               \
-    SCOPED_TRACE("error check");     \
+#define EXPECT_OPENAI_ERROR(...)      \
+  do {                                \
+    SCOPED_TRACE("error check");      \
     expect_openai_error(__VA_ARGS__); \
   } while (0)
 
@@ -88,6 +88,7 @@ class Routes : public ::testing::Test {
     o.max_batch_tokens = 64;
     o.max_client_batch_size = 8;
     o.max_body_bytes = 4096;
+    o.openai_token_ids = true;  // the token-id tests below; the default is tested on its own
     return o;
   }
   TestServer srv{options(), std::make_unique<FakeBackend>()};
@@ -160,8 +161,8 @@ TEST_F(Routes, OpenAITokenIdInputsRoundTripWithTokenize) {
 }
 
 TEST_F(Routes, OpenAIBase64) {
-  const Reply r = srv.post("/v1/embeddings",
-                           json{{"input", "x yy"}, {"encoding_format", "base64"}});
+  const Reply r =
+      srv.post("/v1/embeddings", json{{"input", "x yy"}, {"encoding_format", "base64"}});
   ASSERT_EQ(r.status, 200) << r.body;
   const std::vector<float> want = expected("x yy");
   std::string b64;
@@ -227,8 +228,8 @@ TEST_F(Routes, TeiTruncation) {
   std::string long_text;
   for (int i = 0; i < 20; ++i) long_text += std::string(1 + i % 7, 'a' + i % 26) + " ";
   Reply r = srv.post("/embed", json{{"inputs", {"short", long_text}}});
-  EXPECT_TEI_ERROR(r, 413, "inputs[1]");
-  EXPECT_EQ(r.parsed()["error_type"], "validation");
+  EXPECT_TEI_ERROR(r, 422, "inputs[1]");  // TEI: an input validation error
+  EXPECT_EQ(r.parsed()["error_type"], "Validation");
   EXPECT_NE(r.parsed()["error"].get<std::string>().find("22 tokens"), std::string::npos);
 
   FakeBackend fb;
@@ -242,9 +243,8 @@ TEST_F(Routes, TeiTruncation) {
   ASSERT_EQ(r.status, 200) << r.body;
   expect_close(r.parsed()[0], unit(row_of(fb.embed({right}), 0)));
 
-  r = srv.post("/embed", json{{"inputs", long_text},
-                              {"truncate", true},
-                              {"truncation_direction", "Left"}});
+  r = srv.post("/embed",
+               json{{"inputs", long_text}, {"truncate", true}, {"truncation_direction", "Left"}});
   ASSERT_EQ(r.status, 200) << r.body;
   expect_close(r.parsed()[0], unit(row_of(fb.embed({left}), 0)));
 
@@ -264,7 +264,7 @@ TEST_F(Routes, TruncationOfTextsTooLongToTokenizeInFull) {
   for (int i = 0; i < 50; ++i) very_long += std::string(1 + i % 5, 'k') + " ";
   FakeBackend fb;
   Reply r = srv.post("/embed", json{{"inputs", very_long}});
-  EXPECT_TEI_ERROR(r, 413, "more than 40 tokens");
+  EXPECT_TEI_ERROR(r, 422, "more than 40 tokens");
   for (bool left : {false, true}) {
     r = srv.post("/embed", json{{"inputs", very_long},
                                 {"truncate", true},
@@ -335,8 +335,8 @@ TEST_F(Routes, Metrics) {
         "sembed_request_duration_seconds_bucket{route=\"/embed\",le=\"+Inf\"} 2",
         "sembed_request_duration_seconds_count{route=\"/embed\"} 2", "sembed_queue_size 0",
         "sembed_queue_tokens 0", "sembed_inputs_total 2", "sembed_tokens_total 7",
-        "sembed_batch_size_count 1", "sembed_batch_tokens_sum 7", "# TYPE sembed_batch_size histogram",
-        "sembed_requests_in_flight"}) {
+        "sembed_batch_size_count 1", "sembed_batch_tokens_sum 7",
+        "# TYPE sembed_batch_size histogram", "sembed_requests_in_flight"}) {
     EXPECT_NE(r.body.find(s), std::string::npos) << "missing: " << s << "\n" << r.body;
   }
 }
@@ -365,9 +365,8 @@ TEST_F(Routes, MissingFieldsAndWrongTypesNameTheField) {
                       "input[0]");
   EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", "a"}, {"model", 5}}), 400,
                       "`model`");
-  EXPECT_OPENAI_ERROR(
-      srv.post("/v1/embeddings", json{{"input", "a"}, {"encoding_format", "hex"}}), 400,
-      "encoding_format");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", "a"}, {"encoding_format", "hex"}}),
+                      400, "encoding_format");
   for (const json& d : {json(0), json(9), json(-1), json("4"), json(2.5)}) {
     EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", "a"}, {"dimensions", d}}), 400,
                         "dimensions");
@@ -383,9 +382,8 @@ TEST_F(Routes, MissingFieldsAndWrongTypesNameTheField) {
   EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"normalize", "yes"}}), 422,
                    "`normalize`");
   EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"truncate", 1}}), 422, "`truncate`");
-  EXPECT_TEI_ERROR(
-      srv.post("/embed", json{{"inputs", "a"}, {"truncation_direction", "Middle"}}), 422,
-      "truncation_direction");
+  EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"truncation_direction", "Middle"}}),
+                   422, "truncation_direction");
   EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"prompt_name", "query"}}), 422,
                    "prompt_name");
   EXPECT_TEI_ERROR(srv.post("/embed", std::string(R"({"inputs": [{"a": 1}]})")), 422, "inputs[0]");
@@ -449,7 +447,7 @@ TEST(RoutesOptions, AutoTruncate) {
   std::string long_text;
   for (int i = 0; i < 30; ++i) long_text += "w ";
   EXPECT_EQ(srv.post("/embed", json{{"inputs", long_text}}).status, 200);
-  EXPECT_EQ(srv.post("/embed", json{{"inputs", long_text}, {"truncate", false}}).status, 413);
+  EXPECT_EQ(srv.post("/embed", json{{"inputs", long_text}, {"truncate", false}}).status, 422);
   EXPECT_EQ(srv.get("/info").parsed()["auto_truncate"], true);
 }
 
@@ -461,9 +459,9 @@ TEST(RoutesAuth, ApiKey) {
   EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}}, {{"Authorization", "Bearer nope"}}),
                    401, "API key");
   EXPECT_TEI_ERROR(srv.get("/metrics", {{"Authorization", "s3cret"}}), 401, "API key");
-  EXPECT_EQ(srv.post("/v1/embeddings", json{{"input", "a"}}, {{"Authorization", "Bearer s3cret"}})
-                .status,
-            200);
+  EXPECT_EQ(
+      srv.post("/v1/embeddings", json{{"input", "a"}}, {{"Authorization", "Bearer s3cret"}}).status,
+      200);
   EXPECT_EQ(srv.get("/info", {{"Authorization", "Bearer s3cret"}}).status, 200);
   EXPECT_EQ(srv.get("/health").status, 200);  // load balancers probe without a key
 }
@@ -501,7 +499,7 @@ TEST(RoutesQueue, QueueFullIs429WithRetryAfter) {
     const Reply r = srv.post("/embed", json{{"inputs", "refused " + std::to_string(i)}});
     EXPECT_TEI_ERROR(r, 429, "queue is full");
     EXPECT_EQ(r.header("Retry-After"), "1");
-    EXPECT_EQ(json::parse(r.body)["error_type"], "overloaded");
+    EXPECT_EQ(json::parse(r.body)["error_type"], "Overloaded");
   }
   EXPECT_EQ(running.get().status, 200);
   EXPECT_EQ(queued.get().status, 200);
@@ -526,6 +524,103 @@ TEST(RoutesShutdown, StopLetsInFlightRequestsFinish) {
   EXPECT_EQ(r.parsed().size(), 2u);
   // Stopped: new connections are refused.
   EXPECT_EQ(srv->get("/health").status, 0);
+}
+
+TEST_F(Routes, TeiRoutesBesideEmbed) {
+  // POST / embeds (TEI's default route for an embedding model); GET / is a health check.
+  const Reply root = srv.post("/", json{{"inputs", "abc de"}});
+  ASSERT_EQ(root.status, 200) << root.body;
+  EXPECT_EQ(root.parsed(), srv.post("/embed", json{{"inputs", "abc de"}}).parsed());
+  EXPECT_EQ(srv.get("/").status, 200);
+  EXPECT_EQ(srv.post("/invocations", json{{"inputs", "abc"}}).status, 200);
+  // ... and sentence similarity when `inputs` is {source_sentence, sentences}, as
+  // huggingface_hub's sentence_similarity posts it; options may sit in `parameters`.
+  const json pair = {{"source_sentence", "abc de"}, {"sentences", {"abc de", "f"}}};
+  const Reply root_sim = srv.post("/", json{{"inputs", pair}, {"parameters", json::object()}});
+  ASSERT_EQ(root_sim.status, 200) << root_sim.body;
+  EXPECT_EQ(root_sim.parsed(), srv.post("/similarity", json{{"inputs", pair}}).parsed());
+  EXPECT_EQ(
+      srv.post("/", json{{"inputs", "abc de"}, {"parameters", {{"normalize", false}}}}).parsed(),
+      srv.post("/embed", json{{"inputs", "abc de"}, {"normalize", false}}).parsed());
+
+  // /similarity reads TEI's `parameters`.
+  std::string long_text;
+  for (int i = 0; i < 20; ++i) long_text += "w ";
+  const json sim = {{"source_sentence", "abc"}, {"sentences", {"abc", long_text}}};
+  EXPECT_TEI_ERROR(srv.post("/similarity", json{{"inputs", sim}}), 422, "inputs.sentences[1]");
+  Reply r = srv.post("/similarity", json{{"inputs", sim}, {"parameters", {{"truncate", true}}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_NEAR(r.parsed()[0].get<float>(), 1.0f, 1e-6f);
+  EXPECT_TEI_ERROR(srv.post("/similarity", json{{"inputs", sim}, {"parameters", 3}}), 422,
+                   "`parameters`");
+
+  // No cross-encoder or classifier: TEI's 424 for an embedding model, after validation.
+  r = srv.post("/rerank", json{{"query", "q"}, {"texts", {"a", "b"}}});
+  EXPECT_TEI_ERROR(r, 424, "not a re-ranker");
+  EXPECT_EQ(r.parsed()["error_type"], "Backend");
+  EXPECT_TEI_ERROR(srv.post("/rerank", json{{"query", "q"}, {"texts", json::array()}}), 400,
+                   "`texts`");
+  EXPECT_TEI_ERROR(srv.post("/rerank", json{{"texts", {"a"}}}), 422, "`query`");
+  EXPECT_TEI_ERROR(srv.post("/predict", json{{"inputs", "a"}}), 424, "not a classifier");
+  EXPECT_TEI_ERROR(srv.post("/predict", json{{"inputs", 3}}), 422, "`inputs`");
+  // The fake backend has no token embeddings: /embed_all says so (the real model is tested in
+  // model_server_test.cpp).
+  EXPECT_TEI_ERROR(srv.post("/embed_all", json{{"inputs", "a"}}), 424, "token embeddings");
+
+  // /decode: one sequence or a batch; special tokens skipped unless asked.
+  EXPECT_EQ(srv.post("/decode", json{{"ids", {1, 105, 103, 2}}}).parsed(), json({"t105 t103"}));
+  EXPECT_EQ(srv.post("/decode", json{{"ids", {{1, 105}, {2}}}, {"skip_special_tokens", false}})
+                .parsed(),
+            json({"t1 t105", "t2"}));
+  EXPECT_TEI_ERROR(srv.post("/decode", json{{"ids", {1, 5000}}}), 422, "ids[1]");
+  EXPECT_TEI_ERROR(srv.post("/decode", json{{"ids", "abc"}}), 422, "`ids`");
+
+  const json info = srv.get("/info").parsed();
+  EXPECT_EQ(info["served_model_name"], "fake-model");
+  EXPECT_TRUE(info.contains("tokenization_workers"));
+}
+
+TEST_F(Routes, TokenizeAnyLengthWithTheRequestedTruncation) {
+  // 60 words: more than the fake model tokenizes for embedding (40) and its max_seq_length (16).
+  std::string text;
+  for (int i = 0; i < 60; ++i) text += std::string(1 + i % 3, 'a' + i % 26) + " ";
+  Reply r = srv.post("/tokenize", json{{"inputs", text}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.parsed()[0].size(), 62u);
+  r = srv.post("/tokenize", json{{"inputs", text}, {"truncate", true}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json right = r.parsed()[0];
+  ASSERT_EQ(right.size(), 16u);
+  EXPECT_EQ(right[0]["special"], true);
+  EXPECT_EQ(right[15]["special"], true);
+  EXPECT_EQ(right[1]["start"], 0);
+  r = srv.post("/tokenize",
+               json{{"inputs", text}, {"truncate", true}, {"truncation_direction", "Left"}});
+  const json left = r.parsed()[0];
+  ASSERT_EQ(left.size(), 16u);
+  EXPECT_EQ(left[14]["stop"].get<size_t>(), text.size() - 1);  // the last word, before the space
+}
+
+TEST(RoutesOptions, OpenAiTokenIdsRefusedByDefault) {
+  TestServer srv(ServerOptions{}, std::make_unique<FakeBackend>());
+  const Reply r = srv.post("/v1/embeddings", json{{"input", {{1, 105, 2}}}});
+  EXPECT_OPENAI_ERROR(r, 400, "check_embedding_ctx_length=False");
+  EXPECT_NE(r.body.find("--openai-token-ids model"), std::string::npos) << r.body;
+  EXPECT_EQ(srv.get("/info").parsed()["openai_token_ids"], "refuse");
+  EXPECT_EQ(srv.post("/v1/embeddings", json{{"input", "text is fine"}}).status, 200);
+}
+
+TEST_F(Routes, HttpMethodAndMediaType) {
+  const Reply r = srv.get("/embed");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.header("Allow"), "POST");
+  auto c = srv.client();
+  const auto form = c->Post("/embed", "inputs=a", "application/x-www-form-urlencoded");
+  ASSERT_TRUE(form);
+  EXPECT_EQ(form->status, 415);
+  const auto charset = c->Post("/embed", R"({"inputs":"a"})", "application/json; charset=utf-8");
+  ASSERT_TRUE(charset);
+  EXPECT_EQ(charset->status, 200);
 }
 
 }  // namespace

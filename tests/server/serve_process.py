@@ -26,9 +26,10 @@ class ServeProcess:
         def pump():
             for line in self.proc.stderr:
                 self.log.append(line)
-                m = re.search(r"listening on http://[^:]+:(\d+)", line)
+                m = re.search(r"listening on http://[^:]+:(\d+) \(model ([^,]+),", line)
                 if m and self.port is None:
                     self.port = int(m.group(1))
+                    self.model_dir = m.group(2)
                     ready.set()
             ready.set()
 
