@@ -6,16 +6,20 @@
 # The pip build goes to build-pip/ (kept between runs, so a rerun only rebuilds what changed).
 # When ccache is installed the library objects are cache hits from the build/ compile: same
 # compiler (read from build/CMakeCache.txt), same flags, so pip compiles only the extension.
-# Environment: SEMBED_BUILD_DIR (default build), SEMBED_PY_VENV (default build-pip/venv).
+# Environment: SEMBED_BUILD_DIR (default build), SEMBED_PY_VENV (default build-pip/venv),
+# SEMBED_TEST_RAY=0 to skip installing Ray Data (tests/python/test_ray.py then skips its Ray test).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build_dir=${SEMBED_BUILD_DIR:-build}
-venv=${SEMBED_PY_VENV:-build-pip/venv}
+venv=$(realpath -m "${SEMBED_PY_VENV:-build-pip/venv}")
 
 # A fresh venv every time: the test is that `pip install .` works from nothing but PyPI.
 python3 -m venv --clear "$venv"
 "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-python-test.txt
+if [ "${SEMBED_TEST_RAY:-1}" != 0 ]; then
+  "$venv/bin/pip" install -q --disable-pip-version-check -r scripts/requirements-ray-test.txt
+fi
 
 pip_args=(-C build-dir=build-pip)
 if command -v ccache >/dev/null; then
