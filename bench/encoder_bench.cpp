@@ -26,8 +26,8 @@
 
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
-#include "model/bert_encoder.hpp"
-#include "model/bert_weights.hpp"
+#include "model/transformer_encoder.hpp"
+#include "ops/cpu/linear.hpp"
 #include "ops/cpu/parallel.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -70,7 +70,7 @@ std::vector<std::string> sts_sentences(size_t limit) {
 struct Setup {
   sembed::loader::ModelDirectory dir;
   sembed::loader::WeightStore weights;
-  std::unique_ptr<sembed::model::BertEncoder> encoder;
+  std::unique_ptr<sembed::model::TransformerEncoder> encoder;
   std::vector<sembed::tokenizer::Encoding> encodings;   // sorted by length, longest first
   std::vector<sembed::tokenizer::Encoding> long_texts;  // ~200 tokens each, longest first
   std::vector<PackedBatch> batches;                     // length-sorted, 32 sentences each
@@ -82,7 +82,7 @@ struct Setup {
     const auto path = model_dir();
     dir = sembed::loader::read_model_directory(path);
     weights = sembed::loader::WeightStore::open(path);
-    encoder = std::make_unique<sembed::model::BertEncoder>(dir.bert, weights);
+    encoder = std::make_unique<sembed::model::TransformerEncoder>(dir.encoder, weights);
     auto tok = sembed::tokenizer::Tokenizer::from_model_dir(path);
     sembed::tokenizer::EncodeOptions opt;
     opt.max_length = static_cast<size_t>(dir.max_seq_length);
@@ -114,8 +114,8 @@ struct Setup {
     short_sentence.ids = e.ids;
     short_sentence.type_ids = e.type_ids;
     short_sentence.seq_offsets = {0, e.ids.size()};
-    const double H = dir.bert.hidden_size, I = dir.bert.intermediate_size;
-    matmul_flops = 2.0 * tokens * dir.bert.num_hidden_layers * (4 * H * H + 2 * H * I);
+    const double H = dir.encoder.hidden_size, I = dir.encoder.intermediate_size;
+    matmul_flops = 2.0 * tokens * dir.encoder.num_hidden_layers * (4 * H * H + 2 * H * I);
   }
 
   // Length-sorted batches of `size` sentences (the last one may be smaller).
@@ -195,7 +195,7 @@ struct Shape {
 };
 
 std::vector<Shape> shapes() {
-  const auto& c = setup().dir.bert;
+  const auto& c = setup().dir.encoder;
   const int64_t H = c.hidden_size, I = c.intermediate_size;
   using E = sembed::ops::cpu::Epilogue;
   return {{"qkv", 3 * H, H, E::None},

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <sembed/sembed.hpp>
 
-#include "loader/bert_tensor_names.hpp"
+#include "loader/encoder_tensor_names.hpp"
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
 
@@ -32,7 +32,7 @@ void BM_LoadModelDirectory(benchmark::State& state) {
   for (auto _ : state) {
     const auto md = sembed::loader::read_model_directory(dir);
     const auto ws = sembed::loader::WeightStore::open(md.dir);
-    const auto check = sembed::loader::check_bert_tensor_names(md.bert, ws);
+    const auto check = sembed::loader::check_encoder_tensors(md.encoder, ws);
     params = check.parameter_count;
     benchmark::DoNotOptimize(ws.find("embeddings.word_embeddings.weight"));
   }

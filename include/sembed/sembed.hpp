@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <sembed/error.hpp>
@@ -43,7 +44,17 @@ struct LoadOptions {
 
 struct EncodeOptions {
   std::optional<PoolingMode> pooling;  // default: the model's 1_Pooling/config.json
-  std::optional<bool> normalize;       // default: whether the model has a Normalize module
+  // Default: the model's modules as modules.json lists them. true: the embeddings also come out
+  // unit length (a final L2 normalization when the last module is not Normalize); false: a final
+  // Normalize module is skipped (a Normalize before a Dense module always runs).
+  std::optional<bool> normalize;
+  // sentence-transformers' encode(prompt=, prompt_name=): `prompt` is prepended to every text
+  // (an empty string means no prompt, overriding the default); else `prompt_name` names one of
+  // config_sentence_transformers.json's prompts (unknown: an Error listing them); else the
+  // model's default_prompt_name applies when it has one. Prompt tokens are left out of pooling
+  // when the model's Pooling says include_prompt: false. Not used by encode_ids.
+  std::optional<std::string> prompt;
+  std::optional<std::string> prompt_name;
   std::optional<size_t> max_length;    // default: the model's max_seq_length (tokens incl. specials)
   bool truncate = true;                // false: an input longer than max_length is an Error
   size_t batch_size = 32;              // texts per forward pass (does not change results)
@@ -61,11 +72,19 @@ struct TokenizedText {
 
 struct ModelInfo {
   std::filesystem::path dir;
+  std::string family;      // "bert", "roberta", "mpnet", "distilbert"
+  std::string model_type;  // config.json model_type, e.g. "xlm-roberta"
   std::string architecture;
   int hidden_size = 0, num_layers = 0, num_heads = 0, intermediate_size = 0, vocab_size = 0;
   size_t max_seq_length = 0;
   PoolingMode pooling = PoolingMode::Mean;
-  bool normalize = false;
+  bool pooling_include_prompt = true;
+  bool normalize = false;  // the last module is Normalize
+  // The modules after the Transformer, as modules.json lists them, e.g. "Pooling (mean)",
+  // "Dense 768 -> 512, bias, Tanh", "Normalize".
+  std::vector<std::string> modules;
+  std::vector<std::pair<std::string, std::string>> prompts;  // name, text (sorted by name)
+  std::optional<std::string> default_prompt_name;
   std::string weight_file, weight_dtype;
   size_t parameter_count = 0;
   double load_seconds = 0;
@@ -89,7 +108,11 @@ class Model {
   TokenizedText tokenize(std::string_view text, std::optional<size_t> max_length = {},
                          bool truncate = true) const;
 
-  size_t dimension() const;
+  // The prompt EncodeOptions would prepend (see EncodeOptions::prompt); empty when none.
+  // Throws sembed::Error for an unknown prompt name, listing the model's prompts.
+  std::string resolve_prompt(const EncodeOptions& options) const;
+
+  size_t dimension() const;  // the sentence embedding's size (after any Dense module)
   size_t max_seq_length() const;
   const ModelInfo& info() const;
 

@@ -1,5 +1,7 @@
-// The encode pipeline: texts -> token sequences -> batches (longest first, packed without
-// padding) -> encoder -> pooling -> optional L2 normalization, results in input order.
+// The encode pipeline: texts (with the prompt prepended) -> token sequences -> batches (longest
+// first, packed without padding; only tokens the tokenizer's attention mask marks real) ->
+// encoder -> pooling (without the prompt's tokens when include_prompt is false) -> the Dense /
+// Normalize modules in modules.json order, results in input order.
 // Sorting only groups similar lengths for cache locality; because sequences are packed and never
 // attend to each other, a sentence's embedding does not depend on what it is batched with.
 #include <algorithm>
@@ -34,14 +36,14 @@ std::string input_label(size_t index) { return "input " + std::to_string(index);
 }  // namespace
 
 size_t Model::Impl::max_length(const EncodeOptions& options) const {
-  const size_t limit = static_cast<size_t>(directory.bert.max_position_embeddings);
+  const size_t limit = static_cast<size_t>(directory.encoder.max_tokens());
   const size_t wanted = options.max_length.value_or(static_cast<size_t>(directory.max_seq_length));
   if (wanted < 2)
     throw Error("max_length " + std::to_string(wanted) +
                 " is too small: [CLS] and [SEP] alone take 2 tokens");
   if (wanted > limit)
-    throw Error("max_length " + std::to_string(wanted) + " exceeds the model's " +
-                std::to_string(limit) + " position embeddings");
+    throw Error("max_length " + std::to_string(wanted) + " exceeds the " + std::to_string(limit) +
+                " tokens the model's position embeddings allow");
   return wanted;
 }
 
@@ -60,6 +62,19 @@ tokenizer::Encoding Model::Impl::tokenize(std::string_view text, size_t index, s
   } catch (const Error& e) {
     throw Error(input_label(index) + ": " + e.what());
   }
+}
+
+size_t Model::Impl::prompt_length(const std::string& prompt, size_t max_length) const {
+  if (prompt.empty()) return 0;
+  const tokenizer::Encoding enc = tokenize(prompt, 0, max_length, true);
+  tokenizer::EncodeOptions plain;
+  plain.add_special_tokens = false;
+  const tokenizer::Encoding bare = tokenizer.encode(prompt, plain);
+  // sentence-transformers drops a trailing special token ([SEP], </s>) from the count. A token
+  // the post-processor added has no text span (offsets (0, 0)); a prompt's own tokens do.
+  size_t n = enc.size();
+  if (n > bare.size() && n > 0 && enc.offsets.back() == std::pair<size_t, size_t>{0, 0}) --n;
+  return n;
 }
 
 void Model::Impl::run(const std::vector<tokenizer::Encoding>& encodings,
@@ -82,8 +97,13 @@ void Model::Impl::run(const std::vector<tokenizer::Encoding>& encodings,
     batch.seq_offsets.assign(1, 0);
     for (size_t k = start; k < end; ++k) {
       const auto& enc = encodings[order[k]];
-      batch.ids.insert(batch.ids.end(), enc.ids.begin(), enc.ids.end());
-      batch.type_ids.insert(batch.type_ids.end(), enc.type_ids.begin(), enc.type_ids.end());
+      // Real tokens only, by the tokenizer's attention mask (padding, if a tokenizer.json asked
+      // for it, is dropped here; a pad id inside the text stays a real token, as in transformers).
+      for (size_t t = 0; t < enc.ids.size(); ++t) {
+        if (!enc.attention_mask.empty() && enc.attention_mask[t] == 0) continue;
+        batch.ids.push_back(enc.ids[t]);
+        batch.type_ids.push_back(enc.type_ids.empty() ? 0 : enc.type_ids[t]);
+      }
       batch.seq_offsets.push_back(batch.ids.size());
     }
     encoder.forward(batch, output, /*want_pooler=*/false, threads);
@@ -98,16 +118,36 @@ void Model::Impl::run(const std::vector<tokenizer::Encoding>& encodings,
 }
 
 Matrix Model::Impl::embed(const std::vector<tokenizer::Encoding>& encodings,
-                          const EncodeOptions& options) const {
+                          const EncodeOptions& options, size_t prompt_tokens) const {
   const size_t hidden = static_cast<size_t>(encoder.hidden_size());
   const PoolingMode mode = options.pooling.value_or(directory.pooling.mode);
-  const bool normalize = options.normalize.value_or(directory.normalize);
-  Matrix out(encodings.size(), hidden);
+  const size_t skip = directory.pooling.include_prompt ? 0 : prompt_tokens;
+  Matrix pooled(encodings.size(), hidden);
   run(encodings, options, [&](size_t index, const float* tokens, size_t n_tokens) {
-    pooling::pool(mode, tokens, n_tokens, hidden, out.row(index));
-    if (normalize) pooling::l2_normalize(out.row(index), hidden);
+    pooling::pool(mode, tokens, n_tokens, hidden, pooled.row(index), skip);
   });
-  return out;
+  // The modules after Pooling. Rows are independent, so running them on the whole matrix gives
+  // each row what it would get alone (Dense's matmul rows are bit-identical for any row count).
+  const auto& modules = directory.modules;
+  size_t last = modules.size();  // modules [0, last) run
+  if (options.normalize == false && last > 0 &&
+      modules.back().kind == loader::OutputModule::Kind::Normalize)
+    --last;
+  size_t dense_index = 0;
+  Matrix x = std::move(pooled);
+  for (size_t m = 0; m < last; ++m) {
+    if (modules[m].kind == loader::OutputModule::Kind::Normalize) {
+      for (size_t r = 0; r < x.rows; ++r) pooling::l2_normalize(x.row(r), x.cols);
+      continue;
+    }
+    const model::DenseModule& d = dense[dense_index++];
+    Matrix y(x.rows, static_cast<size_t>(d.out_features()));
+    d.forward(x.data.data(), x.rows, y.data.data(), threads);
+    x = std::move(y);
+  }
+  if (options.normalize == true && !directory.normalize)
+    for (size_t r = 0; r < x.rows; ++r) pooling::l2_normalize(x.row(r), x.cols);
+  return x;
 }
 
 }  // namespace sembed

@@ -3,7 +3,7 @@
 #include <chrono>
 
 #include "engine/model_impl.hpp"
-#include "loader/bert_tensor_names.hpp"
+#include "loader/encoder_tensor_names.hpp"
 #include "loader/weight_store.hpp"
 
 namespace sembed {
@@ -18,27 +18,38 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
   // directory.dir holds the Transformer module's files; it differs from dir for old layouts
   // that keep them in a sub-folder such as 0_BERT/.
   auto weights = loader::WeightStore::open(directory.dir);
-  const auto tensor_check = loader::check_bert_tensor_names(directory.bert, weights);
+  weights.strip_prefix(directory.encoder.names.base_model_prefix);
+  const auto tensor_check = loader::check_encoder_tensors(directory.encoder, weights);
   auto tok = tokenizer::Tokenizer::from_model_dir(directory.dir);
-  model::BertEncoder encoder(directory.bert, weights);
+  model::TransformerEncoder encoder(directory.encoder, weights);
   auto impl = std::make_unique<Impl>(std::move(directory), std::move(tok), std::move(encoder));
   impl->threads = options.threads > 0 ? options.threads : physical_core_count();
+  for (const auto& m : impl->directory.modules)
+    if (m.kind == loader::OutputModule::Kind::Dense) impl->dense.emplace_back(m.dense);
 
   ModelInfo& info = impl->info;
-  const auto& bert = impl->directory.bert;
+  const auto& ec = impl->directory.encoder;
   info.dir = dir;
-  info.architecture = bert.architecture.empty() ? bert.model_type : bert.architecture;
-  info.hidden_size = bert.hidden_size;
-  info.num_layers = bert.num_hidden_layers;
-  info.num_heads = bert.num_attention_heads;
-  info.intermediate_size = bert.intermediate_size;
-  info.vocab_size = bert.vocab_size;
+  info.family = ec.family;
+  info.model_type = ec.model_type;
+  info.architecture = ec.architecture.empty() ? ec.model_type : ec.architecture;
+  info.hidden_size = ec.hidden_size;
+  info.num_layers = ec.num_hidden_layers;
+  info.num_heads = ec.num_attention_heads;
+  info.intermediate_size = ec.intermediate_size;
+  info.vocab_size = ec.vocab_size;
   info.max_seq_length = static_cast<size_t>(impl->directory.max_seq_length);
   info.pooling = impl->directory.pooling.mode;
+  info.pooling_include_prompt = impl->directory.pooling.include_prompt;
   info.normalize = impl->directory.normalize;
+  info.modules = loader::describe_modules(impl->directory);
+  for (const auto& [name, text] : impl->directory.prompts.prompts)
+    info.prompts.emplace_back(name, text);
+  info.default_prompt_name = impl->directory.prompts.default_prompt_name;
   info.weight_file = weights.source();
   info.weight_dtype = weights.source_dtype();
   info.parameter_count = impl->encoder.parameter_count();
+  for (const auto& d : impl->dense) info.parameter_count += d.parameter_count();
   info.notes = impl->directory.notes;
   info.notes.insert(info.notes.end(), tensor_check.notes.begin(), tensor_check.notes.end());
   info.load_seconds =
@@ -46,19 +57,42 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
   return std::make_shared<Model>(std::move(impl));
 }
 
+std::string Model::resolve_prompt(const EncodeOptions& options) const {
+  // sentence-transformers' _resolve_prompt: an explicit prompt wins, then a prompt name, then
+  // the default prompt name.
+  const auto& pc = impl_->directory.prompts;
+  if (options.prompt) return *options.prompt;
+  if (options.prompt_name) {
+    auto it = pc.prompts.find(*options.prompt_name);
+    if (it == pc.prompts.end()) {
+      std::string names;
+      for (const auto& [n, t] : pc.prompts) names += (names.empty() ? "" : ", ") + n;
+      throw Error("prompt name '" + *options.prompt_name +
+                  "' is not among the model's prompts (" +
+                  (names.empty() ? "it has none" : names) +
+                  "; config_sentence_transformers.json)");
+    }
+    return it->second;
+  }
+  if (pc.default_prompt_name) return pc.prompts.at(*pc.default_prompt_name);
+  return {};
+}
+
 Matrix Model::encode(const std::vector<std::string>& texts, const EncodeOptions& options) const {
   const size_t max_length = impl_->max_length(options);
+  const std::string prompt = resolve_prompt(options);
   std::vector<tokenizer::Encoding> encodings;
   encodings.reserve(texts.size());
   for (size_t i = 0; i < texts.size(); ++i)
-    encodings.push_back(impl_->tokenize(texts[i], i, max_length, options.truncate));
-  return impl_->embed(encodings, options);
+    encodings.push_back(impl_->tokenize(prompt.empty() ? texts[i] : prompt + texts[i], i,
+                                        max_length, options.truncate));
+  return impl_->embed(encodings, options, impl_->prompt_length(prompt, max_length));
 }
 
 Matrix Model::encode_ids(const std::vector<std::vector<int32_t>>& ids,
                          const EncodeOptions& options) const {
   const size_t max_length = impl_->max_length(options);
-  const int vocab = impl_->directory.bert.vocab_size;
+  const int vocab = impl_->directory.encoder.vocab_size;
   std::vector<tokenizer::Encoding> encodings(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     const auto& seq = ids[i];
@@ -86,11 +120,13 @@ Matrix Model::encode_ids(const std::vector<std::vector<int32_t>>& ids,
 std::vector<Matrix> Model::encode_tokens(const std::vector<std::string>& texts,
                                          const EncodeOptions& options) const {
   const size_t max_length = impl_->max_length(options);
+  const std::string prompt = resolve_prompt(options);
   std::vector<tokenizer::Encoding> encodings;
   for (size_t i = 0; i < texts.size(); ++i)
-    encodings.push_back(impl_->tokenize(texts[i], i, max_length, options.truncate));
+    encodings.push_back(impl_->tokenize(prompt.empty() ? texts[i] : prompt + texts[i], i,
+                                        max_length, options.truncate));
   std::vector<Matrix> out(texts.size());
-  const size_t hidden = dimension();
+  const size_t hidden = static_cast<size_t>(impl_->encoder.hidden_size());
   impl_->run(encodings, options, [&](size_t index, const float* tokens, size_t n_tokens) {
     Matrix m(n_tokens, hidden);
     std::copy(tokens, tokens + n_tokens * hidden, m.data.begin());
@@ -108,7 +144,9 @@ TokenizedText Model::tokenize(std::string_view text, std::optional<size_t> max_l
                        std::move(enc.offsets)};
 }
 
-size_t Model::dimension() const { return static_cast<size_t>(impl_->encoder.hidden_size()); }
+size_t Model::dimension() const {
+  return static_cast<size_t>(impl_->directory.embedding_dimension);
+}
 size_t Model::max_seq_length() const { return impl_->info.max_seq_length; }
 const ModelInfo& Model::info() const { return impl_->info; }
 

@@ -1,13 +1,15 @@
-// Model::Impl: what a loaded model holds — its directory's configuration, its tokenizer and its
+// Model::Impl: what a loaded model holds — its directory's configuration, its tokenizer, its
 // encoder (which owns its prepacked copy of the weights, so the weight files are unmapped after
-// load) — and the encode pipeline over them (encode_pipeline.cpp).
+// load) and the sentence-transformers modules after pooling (Dense, Normalize) — and the encode
+// pipeline over them (encode_pipeline.cpp).
 // Immutable after load; every method is const and safe to call from many threads.
 #pragma once
 
 #include <sembed/sembed.hpp>
 
 #include "loader/model_directory.hpp"
-#include "model/bert_encoder.hpp"
+#include "model/dense_module.hpp"
+#include "model/transformer_encoder.hpp"
 #include "tokenizer/tokenizer.hpp"
 
 namespace sembed {
@@ -15,11 +17,13 @@ namespace sembed {
 struct Model::Impl {
   loader::ModelDirectory directory;
   tokenizer::Tokenizer tokenizer;
-  model::BertEncoder encoder;
+  model::TransformerEncoder encoder;
+  // One per Dense entry of directory.modules, in order.
+  std::vector<model::DenseModule> dense;
   ModelInfo info;
   int threads = 1;
 
-  Impl(loader::ModelDirectory dir, tokenizer::Tokenizer tok, model::BertEncoder enc)
+  Impl(loader::ModelDirectory dir, tokenizer::Tokenizer tok, model::TransformerEncoder enc)
       : directory(std::move(dir)),
         tokenizer(std::move(tok)),
         encoder(std::move(enc)) {}
@@ -34,14 +38,19 @@ struct Model::Impl {
   tokenizer::Encoding tokenize(std::string_view text, size_t index, size_t max_length,
                                bool truncate) const;
 
+  // sentence-transformers' prompt_length: the prompt's tokens (with the leading special token)
+  // minus a trailing special token; 0 for an empty prompt.
+  size_t prompt_length(const std::string& prompt, size_t max_length) const;
+
   // Runs the encoder over token sequences (longest first, batch_size at a time) and hands each
   // sequence's last_hidden_state [n_tokens, hidden] to sink(index, tokens, n_tokens).
   void run(const std::vector<tokenizer::Encoding>& encodings, const EncodeOptions& options,
            const std::function<void(size_t, const float*, size_t)>& sink) const;
 
-  // Pools and (optionally) normalizes every sequence into a [n, hidden] matrix.
-  Matrix embed(const std::vector<tokenizer::Encoding>& encodings,
-               const EncodeOptions& options) const;
+  // Pools every sequence (leaving its first prompt_tokens tokens out when the model's Pooling
+  // has include_prompt false), then runs the Dense / Normalize modules: [n, dimension].
+  Matrix embed(const std::vector<tokenizer::Encoding>& encodings, const EncodeOptions& options,
+               size_t prompt_tokens = 0) const;
 };
 
 // Physical cores of this machine (not hyper-threads); at least 1.

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <sembed/error.hpp>
 
+#include "loader/families/families.hpp"
 #include "loader/json_file.hpp"
 
 namespace sembed::loader {
@@ -12,63 +13,6 @@ namespace sembed::loader {
 namespace fs = std::filesystem;
 
 namespace {
-
-int bounded_int(const nlohmann::json& obj, std::string_view key, const fs::path& file, int fallback,
-                int64_t lo, int64_t hi) {
-  const auto v = json_int(obj, key, file);
-  if (!v) return fallback;
-  if (*v < lo || *v > hi)
-    throw Error(file.string() + ": field '" + std::string(key) + "' = " + std::to_string(*v) +
-                " is outside [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
-  return static_cast<int>(*v);
-}
-
-// Defaults are transformers' BertConfig defaults, which is what it uses for absent fields.
-BertConfig read_bert_config(const fs::path& file) {
-  const auto j = read_json_file(file);
-  if (!j.is_object()) throw Error(file.string() + ": not a JSON object");
-  BertConfig c;
-  const auto model_type = json_string(j, "model_type", file);
-  if (!model_type) throw Error(file.string() + ": no 'model_type' field");
-  c.model_type = *model_type;
-  if (c.model_type != "bert")
-    throw Error(file.string() + ": model_type '" + c.model_type + "': " + c.model_type +
-                " is not supported yet (sembed runs BERT models)");
-  if (auto it = j.find("architectures"); it != j.end() && !it->is_null()) {
-    if (!it->is_array() || (!it->empty() && !(*it)[0].is_string()))
-      throw Error(file.string() + ": field 'architectures' should be a list of names");
-    if (!it->empty()) c.architecture = (*it)[0].get<std::string>();
-  }
-  // Any BERT head class (BertForMaskedLM, ...) holds a BertModel; its head weights are ignored.
-  if (!c.architecture.empty() && c.architecture.rfind("Bert", 0) != 0)
-    throw Error(file.string() + ": architecture '" + c.architecture +
-                "' is not supported yet (sembed runs BERT models)");
-  if (c.architecture.empty()) c.architecture = "BertModel";
-
-  c.vocab_size = bounded_int(j, "vocab_size", file, 30522, 1, 10'000'000);
-  c.hidden_size = bounded_int(j, "hidden_size", file, 768, 1, 65536);
-  c.num_hidden_layers = bounded_int(j, "num_hidden_layers", file, 12, 1, 1024);
-  c.num_attention_heads = bounded_int(j, "num_attention_heads", file, 12, 1, 65536);
-  c.intermediate_size = bounded_int(j, "intermediate_size", file, 3072, 1, 1 << 20);
-  c.max_position_embeddings = bounded_int(j, "max_position_embeddings", file, 512, 1, 1 << 20);
-  c.type_vocab_size = bounded_int(j, "type_vocab_size", file, 2, 1, 65536);
-  c.pad_token_id = bounded_int(j, "pad_token_id", file, 0, 0, c.vocab_size - 1);
-  if (c.hidden_size % c.num_attention_heads != 0)
-    throw Error(file.string() + ": hidden_size " + std::to_string(c.hidden_size) +
-                " is not a multiple of num_attention_heads " +
-                std::to_string(c.num_attention_heads));
-  if (auto eps = json_number(j, "layer_norm_eps", file)) {
-    if (!(*eps > 0 && *eps < 1))
-      throw Error(file.string() + ": field 'layer_norm_eps' = " + std::to_string(*eps) +
-                  " is not a small positive number");
-    c.layer_norm_eps = static_cast<float>(*eps);
-  }
-  if (auto act = json_string(j, "hidden_act", file)) c.hidden_act = *act;
-  if (auto pos = json_string(j, "position_embedding_type", file); pos && *pos != "absolute")
-    throw Error(file.string() + ": position_embedding_type '" + *pos +
-                "' is not supported yet (only 'absolute')");
-  return c;
-}
 
 // "sentence_transformers.models.Pooling" -> "Pooling"; empty when not a sentence-transformers
 // module (custom code we will never run).
@@ -90,9 +34,11 @@ fs::path module_dir(const fs::path& root, const std::string& path, const fs::pat
 PoolingConfig read_pooling_config(const fs::path& file, int hidden_size) {
   const auto j = read_json_file(file);
   if (!j.is_object()) throw Error(file.string() + ": not a JSON object");
-  if (auto dim = json_int(j, "word_embedding_dimension", file); dim && *dim != hidden_size)
-    throw Error(file.string() + ": word_embedding_dimension " + std::to_string(*dim) +
-                " does not match the model's hidden_size " + std::to_string(hidden_size));
+  // sentence-transformers 6 writes embedding_dimension, earlier versions word_embedding_dimension.
+  for (const char* key : {"embedding_dimension", "word_embedding_dimension"})
+    if (auto dim = json_int(j, key, file); dim && *dim != hidden_size)
+      throw Error(file.string() + ": " + key + " " + std::to_string(*dim) +
+                  " does not match the model's hidden_size " + std::to_string(hidden_size));
   PoolingConfig pc;
   pc.include_prompt = json_bool(j, "include_prompt", file).value_or(true);
   if (auto mode = json_string(j, "pooling_mode", file)) {
@@ -131,6 +77,38 @@ PoolingConfig read_pooling_config(const fs::path& file, int hidden_size) {
   return pc;
 }
 
+// sentence_bert_config.json's model_args / model_kwargs (from_pretrained arguments). sembed
+// computes in float32 with exact attention; arguments that only choose how transformers
+// computes the same thing are accepted with a note, the rest refused by name.
+void read_model_args(const nlohmann::json& sbert, const fs::path& file,
+                     std::vector<std::string>& notes) {
+  for (const char* key : {"model_args", "model_kwargs"}) {
+    auto it = sbert.find(key);
+    if (it == sbert.end() || it->is_null()) continue;
+    if (!it->is_object()) throw Error(file.string() + ": field '" + key + "' should be an object");
+    for (const auto& [name, value] : it->items()) {
+      if (name == "torch_dtype" || name == "dtype") {
+        if (!value.is_string() || (value != "float32" && value != "auto" && value != "float16" &&
+                                   value != "bfloat16"))
+          throw Error(file.string() + ": " + key + "." + name + " = " + value.dump() +
+                      " is not supported");
+        if (value != "float32")
+          notes.push_back(std::string(key) + "." + name + " = " + value.get<std::string>() +
+                          ": sembed computes in float32");
+      } else if (name == "attn_implementation") {
+        notes.push_back(std::string(key) + ".attn_implementation = " + value.dump() +
+                        ": sembed computes exact (eager) attention");
+      } else if (name == "trust_remote_code" || name == "add_pooling_layer" ||
+                 name == "revision" || name == "local_files_only" || name == "cache_dir") {
+        // Loading details without effect on the computation.
+      } else {
+        throw Error(file.string() + ": " + key + "." + name + " = " + value.dump() +
+                    " is not supported");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 ModelDirectory read_model_directory(const fs::path& root) {
@@ -148,6 +126,8 @@ ModelDirectory read_model_directory(const fs::path& root) {
     const auto j = read_json_file(modules_file);
     if (!j.is_array() || j.empty()) throw Error(modules_file.string() + ": not a list of modules");
     std::vector<std::string> stages;  // classes in order
+    std::vector<fs::path> dense_dirs;  // per Dense module, read once config.json is known
+    const char* kPipeline = "Transformer -> Pooling -> any Dense / Normalize modules";
     for (const auto& m : j) {
       if (!m.is_object()) throw Error(modules_file.string() + ": a module entry is not an object");
       const auto type = json_string(m, "type", modules_file);
@@ -158,17 +138,19 @@ ModelDirectory read_model_directory(const fs::path& root) {
         md.dir = module_dir(root, path, modules_file);
       } else if (cls == "Pooling" && stages.size() == 1) {
         pooling_dir = module_dir(root, path, modules_file);
-      } else if (cls == "Normalize" && stages.size() == 2) {
-        md.normalize = true;
-      } else if (cls == "Transformer" || cls == "Pooling" || cls == "Normalize") {
+      } else if ((cls == "Dense" || cls == "Normalize") && stages.size() >= 2) {
+        OutputModule om{cls == "Dense" ? OutputModule::Kind::Dense : OutputModule::Kind::Normalize,
+                        {}};
+        if (cls == "Dense") om.dense.dir = module_dir(root, path, modules_file);
+        md.modules.push_back(om);
+      } else if (cls == "Transformer" || cls == "Pooling" || cls == "Normalize" || cls == "Dense") {
         throw Error(modules_file.string() + ": module '" + *type + "' at position " +
-                    std::to_string(stages.size()) +
-                    " is not supported (sembed runs Transformer -> Pooling -> optional Normalize)");
+                    std::to_string(stages.size()) + " is not supported (sembed runs " + kPipeline +
+                    ")");
       } else {
         throw Error(modules_file.string() + ": module '" + *type + "'" +
-                    (path.empty() ? "" : " (" + path + ")") +
-                    " is not supported yet (sembed runs Transformer -> Pooling -> optional "
-                    "Normalize)");
+                    (path.empty() ? "" : " (" + path + ")") + " is not supported yet (sembed runs " +
+                    kPipeline + ")");
       }
       stages.push_back(cls);
     }
@@ -183,10 +165,26 @@ ModelDirectory read_model_directory(const fs::path& root) {
   const fs::path config_file = md.dir / "config.json";
   if (!fs::exists(config_file, ec))
     throw Error(md.dir.string() + ": no config.json (is this a model directory?)");
-  md.bert = read_bert_config(config_file);
+  md.encoder = read_encoder_config(config_file);
 
   if (!pooling_dir.empty())
-    md.pooling = read_pooling_config(pooling_dir / "config.json", md.bert.hidden_size);
+    md.pooling = read_pooling_config(pooling_dir / "config.json", md.encoder.hidden_size);
+
+  // Dense modules chain: each one's in_features must be the size that reaches it.
+  int dim = md.encoder.hidden_size;
+  for (auto& m : md.modules) {
+    if (m.kind != OutputModule::Kind::Dense) continue;
+    const fs::path dense_dir = m.dense.dir;
+    m.dense = read_dense_config(dense_dir, md.notes);
+    if (m.dense.in_features != dim)
+      throw Error((dense_dir / "config.json").string() + ": in_features " +
+                  std::to_string(m.dense.in_features) + " does not fit the " +
+                  std::to_string(dim) + "-dimensional embedding that reaches this Dense module");
+    dim = m.dense.out_features;
+  }
+  md.embedding_dimension = dim;
+  md.normalize = !md.modules.empty() && md.modules.back().kind == OutputModule::Kind::Normalize;
+  md.prompts = read_prompt_config(root / "config_sentence_transformers.json");
 
   const fs::path sbert_file = md.dir / "sentence_bert_config.json";
   std::optional<int64_t> max_seq;
@@ -197,10 +195,11 @@ ModelDirectory read_model_directory(const fs::path& root) {
     if (max_seq && *max_seq < 1)
       throw Error(sbert_file.string() + ": max_seq_length must be positive");
     md.do_lower_case = json_bool(j, "do_lower_case", sbert_file);
+    read_model_args(j, sbert_file, md.notes);
   }
   if (!max_seq) {
     // sentence-transformers: min(max_position_embeddings, tokenizer.model_max_length).
-    max_seq = md.bert.max_position_embeddings;
+    max_seq = md.encoder.max_tokens();
     const fs::path tok_file = md.dir / "tokenizer_config.json";
     if (fs::exists(tok_file, ec)) {
       const auto j = read_json_file(tok_file);
@@ -210,14 +209,32 @@ ModelDirectory read_model_directory(const fs::path& root) {
     md.notes.push_back("max_seq_length " + std::to_string(*max_seq) +
                        " (no sentence_bert_config.json value; from the model's limits)");
   }
-  if (*max_seq > md.bert.max_position_embeddings) {
+  if (*max_seq > md.encoder.max_tokens()) {
     md.notes.push_back("max_seq_length " + std::to_string(*max_seq) +
-                       " exceeds max_position_embeddings; using " +
-                       std::to_string(md.bert.max_position_embeddings));
-    max_seq = md.bert.max_position_embeddings;
+                       " exceeds what the position embeddings allow; using " +
+                       std::to_string(md.encoder.max_tokens()));
+    max_seq = md.encoder.max_tokens();
   }
   md.max_seq_length = static_cast<int>(*max_seq);
   return md;
+}
+
+std::vector<std::string> describe_modules(const ModelDirectory& md) {
+  std::vector<std::string> out;
+  out.push_back("Pooling (" + std::string(to_string(md.pooling.mode)) +
+                (md.pooling.include_prompt ? "" : ", include_prompt false") + ")");
+  for (const auto& m : md.modules) {
+    if (m.kind == OutputModule::Kind::Normalize) {
+      out.push_back("Normalize");
+      continue;
+    }
+    const auto& d = m.dense;
+    const std::string act = d.activation_name.substr(d.activation_name.rfind('.') + 1);
+    out.push_back("Dense " + std::to_string(d.in_features) + " -> " +
+                  std::to_string(d.out_features) + (d.bias ? ", bias, " : ", no bias, ") + act +
+                  (d.use_residual ? ", residual" : ""));
+  }
+  return out;
 }
 
 }  // namespace sembed::loader

@@ -1,8 +1,9 @@
 // Reads a sentence-transformers (or plain transformers) model directory's configuration:
-// config.json, modules.json, sentence_bert_config.json, 1_Pooling/config.json (the Pooling
-// module's folder), and tokenizer_config.json's model_max_length when sentence_bert_config.json
-// does not give max_seq_length. Supported pipeline: Transformer (BERT) -> Pooling -> optional
-// Normalize; anything else (another architecture, a Dense module, ...) is refused by name.
+// config.json (through the model family's reader, families/), modules.json,
+// sentence_bert_config.json, the Pooling module's config.json, Dense modules' config.json,
+// config_sentence_transformers.json's prompts, and tokenizer_config.json's model_max_length when
+// sentence_bert_config.json does not give max_seq_length. Supported pipeline: Transformer ->
+// Pooling -> any sequence of Dense and Normalize; anything else is refused by name.
 // Does not read weights (see weight_store.hpp) nor the tokenizer (see tokenizer/).
 #pragma once
 
@@ -12,23 +13,10 @@
 #include <string>
 #include <vector>
 
-namespace sembed::loader {
+#include "loader/encoder_config.hpp"
+#include "loader/st_modules.hpp"
 
-// The BERT fields of config.json.
-struct BertConfig {
-  std::string model_type;    // "bert"
-  std::string architecture;  // architectures[0] if present, e.g. "BertModel"
-  int vocab_size = 0;
-  int hidden_size = 0;
-  int num_hidden_layers = 0;
-  int num_attention_heads = 0;
-  int intermediate_size = 0;
-  int max_position_embeddings = 0;
-  int type_vocab_size = 2;
-  float layer_norm_eps = 1e-12f;
-  std::string hidden_act = "gelu";
-  int pad_token_id = 0;
-};
+namespace sembed::loader {
 
 // What the sentence-transformers modules say about pooling and normalization.
 struct PoolingConfig {
@@ -42,13 +30,17 @@ struct ModelDirectory {
   // Transformer in a sub-folder (e.g. "0_BERT").
   std::filesystem::path dir;
   std::filesystem::path root;  // the directory the user gave
-  BertConfig bert;
+  EncoderConfig encoder;
   PoolingConfig pooling;
-  bool normalize = false;  // a sentence_transformers.models.Normalize module is present
+  std::vector<OutputModule> modules;  // after Pooling, in modules.json order
+  bool normalize = false;  // the last module is Normalize (the embeddings come out unit length)
+  PromptConfig prompts;    // config_sentence_transformers.json
   // From sentence_bert_config.json; else, as sentence-transformers does,
   // min(max_position_embeddings, tokenizer_config.json's model_max_length when present).
   int max_seq_length = 0;
   std::optional<bool> do_lower_case;  // from sentence_bert_config.json when present
+  // The sentence embedding's size: the hidden size, or the last Dense module's out_features.
+  int embedding_dimension = 0;
   bool has_modules_json = false;
   std::vector<std::string>
       notes;  // things the user should know, e.g. "no modules.json: mean pooling"
@@ -56,5 +48,9 @@ struct ModelDirectory {
 
 // Throws sembed::Error naming the file and field at fault.
 ModelDirectory read_model_directory(const std::filesystem::path& dir);
+
+// The modules after the Transformer, one line each: "Pooling (mean)", "Pooling (cls,
+// include_prompt false)", "Dense 768 -> 512, bias, Tanh", "Normalize".
+std::vector<std::string> describe_modules(const ModelDirectory& md);
 
 }  // namespace sembed::loader

@@ -255,6 +255,25 @@ WeightStore WeightStore::open(const fs::path& dir) {
   throw Error(msg);
 }
 
+void WeightStore::strip_prefix(std::string_view prefix) {
+  if (prefix.empty()) return;
+  std::vector<std::string> prefixed;  // collected first: renaming while iterating would revisit
+  for (const auto& [name, view] : tensors_)
+    if (starts_with(name, prefix)) prefixed.push_back(name);
+  for (const auto& full : prefixed) {
+    std::string name = full.substr(prefix.size());
+    if (tensors_.count(name))
+      throw Error("tensors '" + full + "' and '" + name + "' in " + source_ +
+                  " both name the weight '" + name + "'");
+    auto node = tensors_.extract(full);
+    node.key() = std::move(name);
+    tensors_.insert(std::move(node));
+  }
+  if (!prefixed.empty())
+    notes_.push_back("stripped the '" + std::string(prefix) + "' prefix from " +
+                     std::to_string(prefixed.size()) + " tensor names");
+}
+
 const TensorView* WeightStore::find(std::string_view name) const {
   auto it = tensors_.find(name);
   if (it == tensors_.end() && starts_with(name, kBertPrefix))

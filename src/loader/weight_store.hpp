@@ -6,7 +6,9 @@
 // "LayerNorm.gamma"/"LayerNorm.beta" become ".weight"/".bias", as transformers does at load.
 // Integer tensors (e.g. the "embeddings.position_ids" buffer) are not weights: they are listed
 // in ignored(), not in tensors().
-// Does not know which tensors a BERT needs: see bert_tensor_names.hpp.
+// Other families' base-model prefixes ("roberta.", "mpnet.", ...) are stripped by
+// strip_prefix() once the family is known. Does not know which tensors a model needs: see
+// encoder_tensor_names.hpp.
 // Thread safety: immutable after open(); safe to read from any number of threads.
 #pragma once
 
@@ -46,6 +48,11 @@ class WeightStore {
   // the tensor, the expected and the found shape.
   const TensorView& require(std::string_view name,
                             const std::vector<int64_t>& expected_shape) const;
+
+  // Renames every tensor "<prefix>x" to "x", as transformers does when a head class's
+  // checkpoint (e.g. RobertaForMaskedLM's "roberta.*") is loaded into the base model. Throws
+  // sembed::Error when both "x" and "<prefix>x" exist.
+  void strip_prefix(std::string_view prefix);
 
   const std::map<std::string, TensorView, std::less<>>& tensors() const { return tensors_; }
   // Non-floating tensors that were skipped (names as stored in the file).

@@ -12,14 +12,15 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace sembed::pooling {
 namespace {
 
 void weighted_sum(const float* tokens, size_t n_tokens, size_t hidden, bool position_weights,
-                  float* out) {
+                  float* out, size_t skip) {
   std::fill(out, out + hidden, 0.0f);
-  for (size_t t = 0; t < n_tokens; ++t) {
+  for (size_t t = skip; t < n_tokens; ++t) {
     const float* h = tokens + t * hidden;
     const float w = position_weights ? static_cast<float>(t + 1) : 1.0f;
     for (size_t j = 0; j < hidden; ++j) out[j] += h[j] * w;
@@ -32,31 +33,43 @@ void scale(float* out, size_t hidden, float divisor) {
 
 }  // namespace
 
-void pool(PoolingMode mode, const float* tokens, size_t n_tokens, size_t hidden, float* out) {
+void pool(PoolingMode mode, const float* tokens, size_t n_tokens, size_t hidden, float* out,
+          size_t skip) {
+  skip = std::min(skip, n_tokens);
+  const size_t kept = n_tokens - skip;
   switch (mode) {
     case PoolingMode::Mean:
-      weighted_sum(tokens, n_tokens, hidden, false, out);
-      scale(out, hidden, std::max(static_cast<float>(n_tokens), 1e-9f));
+      weighted_sum(tokens, n_tokens, hidden, false, out, skip);
+      scale(out, hidden, std::max(static_cast<float>(kept), 1e-9f));
       return;
     case PoolingMode::MeanSqrtLenTokens:
-      weighted_sum(tokens, n_tokens, hidden, false, out);
-      scale(out, hidden, std::sqrt(static_cast<float>(n_tokens)));
+      weighted_sum(tokens, n_tokens, hidden, false, out, skip);
+      scale(out, hidden, std::sqrt(std::max(static_cast<float>(kept), 1e-9f)));
       return;
     case PoolingMode::WeightedMean: {
-      weighted_sum(tokens, n_tokens, hidden, true, out);
-      const float weight_sum = static_cast<float>(n_tokens * (n_tokens + 1) / 2);
+      weighted_sum(tokens, n_tokens, hidden, true, out, skip);
+      const float weight_sum =
+          static_cast<float>(n_tokens * (n_tokens + 1) / 2 - skip * (skip + 1) / 2);
       scale(out, hidden, std::max(weight_sum, 1e-9f));
       return;
     }
     case PoolingMode::Cls:
-      std::memcpy(out, tokens, hidden * sizeof(float));
+      std::memcpy(out, tokens + (kept > 0 ? skip : 0) * hidden, hidden * sizeof(float));
       return;
     case PoolingMode::LastToken:
+      if (kept == 0) {
+        std::fill(out, out + hidden, 0.0f);
+        return;
+      }
       std::memcpy(out, tokens + (n_tokens - 1) * hidden, hidden * sizeof(float));
       return;
     case PoolingMode::Max:
-      std::memcpy(out, tokens, hidden * sizeof(float));
-      for (size_t t = 1; t < n_tokens; ++t) {
+      if (kept == 0) {
+        std::fill(out, out + hidden, -std::numeric_limits<float>::infinity());
+        return;
+      }
+      std::memcpy(out, tokens + skip * hidden, hidden * sizeof(float));
+      for (size_t t = skip + 1; t < n_tokens; ++t) {
         const float* h = tokens + t * hidden;
         for (size_t j = 0; j < hidden; ++j) out[j] = std::max(out[j], h[j]);
       }

@@ -1,6 +1,8 @@
 // PostProcessor (see post_processor.hpp).
 #include "tokenizer/post_processor.hpp"
 
+#include "tokenizer/processors/byte_level_offsets.hpp"
+
 namespace sembed::tokenizer {
 namespace {
 
@@ -27,13 +29,25 @@ PostProcessor::PostProcessor(std::vector<TemplatePiece> single, std::vector<Temp
 
 void PostProcessor::process(const Encoding& a, const Encoding* b, bool add_special_tokens,
                             Encoding& out) const {
+  if (trim_offsets_) {
+    Encoding ta = a, tb = b != nullptr ? *b : Encoding{};
+    trim_byte_level_offsets(ta, trim_add_prefix_space_);
+    if (b != nullptr) trim_byte_level_offsets(tb, trim_add_prefix_space_);
+    combine(ta, b != nullptr ? &tb : nullptr, add_special_tokens, out);
+  } else {
+    combine(a, b, add_special_tokens, out);
+  }
+}
+
+void PostProcessor::combine(const Encoding& a, const Encoding* b, bool add_special_tokens,
+                            Encoding& out) const {
   out.ids.clear();
   out.type_ids.clear();
   out.tokens.clear();
   out.offsets.clear();
   if (!has_template_ || !add_special_tokens) {
     append_sequence(a, 0, out);
-    if (b != nullptr) append_sequence(*b, 1, out);
+    if (b != nullptr) append_sequence(*b, plain_pair_type_id_, out);
   } else {
     for (const TemplatePiece& p : b != nullptr ? pair_ : single_) {
       if (p.is_sequence) {
@@ -66,6 +80,31 @@ PostProcessor PostProcessor::bert(const std::string& cls_token, int32_t cls_id,
   b.type_id = 1;
   const TemplatePiece cls = special(cls_token, cls_id, 0), sep = special(sep_token, sep_id, 0);
   return PostProcessor({cls, a, sep}, {cls, a, sep, b, special(sep_token, sep_id, 1)});
+}
+
+PostProcessor PostProcessor::roberta(const std::string& cls_token, int32_t cls_id,
+                                     const std::string& sep_token, int32_t sep_id,
+                                     bool trim_offsets, bool add_prefix_space) {
+  TemplatePiece cls, sep, a, b;
+  cls.tokens = {cls_token};
+  cls.ids = {cls_id};
+  sep.tokens = {sep_token};
+  sep.ids = {sep_id};
+  a.is_sequence = true;
+  b.is_sequence = true;
+  b.sequence = 1;
+  PostProcessor p({cls, a, sep}, {cls, a, sep, sep, b, sep});
+  p.trim_offsets_ = trim_offsets;
+  p.trim_add_prefix_space_ = add_prefix_space;
+  p.plain_pair_type_id_ = 0;
+  return p;
+}
+
+PostProcessor PostProcessor::byte_level(bool trim_offsets, bool add_prefix_space) {
+  PostProcessor p;
+  p.trim_offsets_ = trim_offsets;
+  p.trim_add_prefix_space_ = add_prefix_space;
+  return p;
 }
 
 }  // namespace sembed::tokenizer

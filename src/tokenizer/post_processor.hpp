@@ -30,20 +30,30 @@ class PostProcessor {
   // 1 for B and its [SEP]. Both loaders (tokenizer.json's BertProcessing, vocab.txt) use it.
   static PostProcessor bert(const std::string& cls_token, int32_t cls_id,
                             const std::string& sep_token, int32_t sep_id);
+  // tokenizers' RobertaProcessing: <s> A </s> and <s> A </s> </s> B </s>, every type id 0 (also
+  // without special tokens); trim_offsets trims byte-level spaces off the offsets.
+  static PostProcessor roberta(const std::string& cls_token, int32_t cls_id,
+                               const std::string& sep_token, int32_t sep_id, bool trim_offsets,
+                               bool add_prefix_space);
+  // tokenizers' ByteLevel post-processor: no special tokens; trim_offsets as above.
+  static PostProcessor byte_level(bool trim_offsets, bool add_prefix_space);
 
   // Number of special tokens added to a single text or a pair.
   size_t added_tokens(bool pair) const { return pair ? pair_added_ : single_added_; }
 
   // Combines a (and b when non-null) into out. Sequence tokens keep their offsets; special
   // tokens get (0, 0). Without add_special_tokens the sequences are concatenated, A with type
-  // id 0 and B with type id 1.
-  void process(const Encoding& a, const Encoding* b, bool add_special_tokens,
-               Encoding& out) const;
+  // id 0 and B with type id 1 (0 for RobertaProcessing). RobertaProcessing and ByteLevel with
+  // trim_offsets first trim the sequences' offsets (processors/byte_level_offsets.hpp).
+  void process(const Encoding& a, const Encoding* b, bool add_special_tokens, Encoding& out) const;
 
  private:
+  void combine(const Encoding& a, const Encoding* b, bool add_special_tokens, Encoding& out) const;
   bool has_template_ = false;
   std::vector<TemplatePiece> single_, pair_;
   size_t single_added_ = 0, pair_added_ = 0;
+  bool trim_offsets_ = false, trim_add_prefix_space_ = false;
+  int32_t plain_pair_type_id_ = 1;  // type id of B when no template applies
 };
 
 }  // namespace sembed::tokenizer

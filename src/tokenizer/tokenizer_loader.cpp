@@ -182,8 +182,32 @@ PostProcessor read_post_processor(const json& j, const Reader& r) {
       throw Error(r.origin + ": post_processor (BertProcessing) is malformed");
     }
   }
+  if (type == "RobertaProcessing") {
+    // {"sep": ["</s>", 2], "cls": ["<s>", 0], "trim_offsets": true, "add_prefix_space": true}
+    std::string cls_token, sep_token;
+    int32_t cls_id = 0, sep_id = 0;
+    try {
+      const json& sep = j.at("sep");
+      const json& cls = j.at("cls");
+      cls_token = cls.at(0).get<std::string>();
+      sep_token = sep.at(0).get<std::string>();
+      cls_id = int_value(cls.at(1), 0, kMaxCount, r.origin, "field 'post_processor.cls' id");
+      sep_id = int_value(sep.at(1), 0, kMaxCount, r.origin, "field 'post_processor.sep' id");
+    } catch (const json::exception&) {
+      throw Error(r.origin + ": post_processor (RobertaProcessing): fields 'sep' and 'cls' must be "
+                  "[token, id] pairs");
+    }
+    return PostProcessor::roberta(cls_token, cls_id, sep_token, sep_id,
+                                  r.get<bool>(j, "trim_offsets", "post_processor", true),
+                                  r.get<bool>(j, "add_prefix_space", "post_processor", true));
+  }
+  if (type == "ByteLevel") {
+    return PostProcessor::byte_level(r.get<bool>(j, "trim_offsets", "post_processor", true),
+                                     r.get<bool>(j, "add_prefix_space", "post_processor", true));
+  }
   throw Error(r.origin + ": post_processor type '" + type +
-              "' is not supported (supported: TemplateProcessing, BertProcessing)");
+              "' is not supported (supported: TemplateProcessing, BertProcessing, "
+              "RobertaProcessing, ByteLevel)");
 }
 
 Direction read_direction(const json& j, const Reader& r, const std::string& where) {

@@ -1,6 +1,6 @@
-// check_bert_tensor_names: a BertModel's tensors must all be present with their config.json
+// check_encoder_tensors: a BertModel's tensors must all be present with their config.json
 // shapes; heads are ignored, anything else unknown is refused by name.
-#include "loader/bert_tensor_names.hpp"
+#include "loader/encoder_tensor_names.hpp"
 
 #include <gtest/gtest.h>
 
@@ -36,11 +36,11 @@ void write_safetensors(const std::filesystem::path& file,
   testing::write_bytes(file, bytes.data(), bytes.size());
 }
 
-std::string check_error(const BertConfig& config, const std::vector<ExpectedTensor>& tensors) {
+std::string check_error(const EncoderConfig& config, const std::vector<ExpectedTensor>& tensors) {
   testing::TempDir dir;
   write_safetensors(dir / "model.safetensors", tensors);
   try {
-    check_bert_tensor_names(config, WeightStore::open(dir.path()));
+    check_encoder_tensors(config, WeightStore::open(dir.path()));
   } catch (const Error& e) {
     return e.what();
   }
@@ -48,22 +48,22 @@ std::string check_error(const BertConfig& config, const std::vector<ExpectedTens
 }
 
 TEST(BertTensorNames, CompleteSetPasses) {
-  const auto config = read_model_directory(fixture("tiny")).bert;
-  auto tensors = bert_expected_tensors(config);
+  const auto config = read_model_directory(fixture("tiny")).encoder;
+  auto tensors = expected_tensors(config);
   EXPECT_EQ(check_error(config, tensors), "");
   // Without the pooler: fine, with a note.
   tensors.pop_back();
   tensors.pop_back();
   testing::TempDir dir;
   write_safetensors(dir / "model.safetensors", tensors);
-  const auto check = check_bert_tensor_names(config, WeightStore::open(dir.path()));
+  const auto check = check_encoder_tensors(config, WeightStore::open(dir.path()));
   EXPECT_FALSE(check.has_pooler);
   EXPECT_EQ(check.notes.size(), 1u);
 }
 
 TEST(BertTensorNames, MissingMisShapedAndUnexpectedAreNamed) {
-  const auto config = read_model_directory(fixture("tiny")).bert;
-  const auto full = bert_expected_tensors(config);
+  const auto config = read_model_directory(fixture("tiny")).encoder;
+  const auto full = expected_tensors(config);
 
   auto missing = full;
   missing.erase(missing.begin() + 7);  // a layer-0 tensor
@@ -95,8 +95,8 @@ TEST(BertTensorNames, MissingMisShapedAndUnexpectedAreNamed) {
 }
 
 TEST(BertTensorNames, BertPrefixAndLegacyNamesBind) {
-  const auto config = read_model_directory(fixture("tiny")).bert;
-  auto tensors = bert_expected_tensors(config);
+  const auto config = read_model_directory(fixture("tiny")).encoder;
+  auto tensors = expected_tensors(config);
   for (auto& t : tensors) {
     t.name = "bert." + t.name;
     if (t.name.size() > 16 && t.name.compare(t.name.size() - 16, 16, "LayerNorm.weight") == 0)

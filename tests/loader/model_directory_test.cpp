@@ -56,13 +56,13 @@ TEST(ModelDirectory, RealConfigsOfTwoHubModels) {
   EXPECT_EQ(mini.max_seq_length, 256);  // sentence_bert_config.json, not config.json's 512
   EXPECT_TRUE(mini.normalize);
   EXPECT_EQ(mini.pooling.mode, PoolingMode::Mean);
-  EXPECT_EQ(mini.bert.hidden_size, 384);
+  EXPECT_EQ(mini.encoder.hidden_size, 384);
   EXPECT_EQ(mini.do_lower_case, false);
   const auto nli = read_model_directory(shared / "bert-base-nli-mean-tokens");
   EXPECT_EQ(nli.max_seq_length, 128);
   EXPECT_FALSE(nli.normalize);
-  EXPECT_EQ(nli.bert.num_hidden_layers, 12);
-  EXPECT_EQ(nli.bert.architecture, "BertModel");
+  EXPECT_EQ(nli.encoder.num_hidden_layers, 12);
+  EXPECT_EQ(nli.encoder.architecture, "BertModel");
 }
 
 TEST(ModelDirectory, SmallValidDirectory) {

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <sembed/sembed.hpp>
 
-#include "loader/bert_tensor_names.hpp"
+#include "loader/encoder_tensor_names.hpp"
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
 #include "test_util.hpp"
@@ -33,10 +33,10 @@ TEST(RealModel, MiniLMLoadsFromSafetensors) {
   const auto dir = real_model();
   if (!dir) GTEST_SKIP() << "all-MiniLM-L6-v2 not found: run scripts/fetch_default_model.sh";
   const auto md = read_model_directory(*dir);
-  EXPECT_EQ(md.bert.hidden_size, 384);
-  EXPECT_EQ(md.bert.num_hidden_layers, 6);
-  EXPECT_EQ(md.bert.num_attention_heads, 12);
-  EXPECT_EQ(md.bert.vocab_size, 30522);
+  EXPECT_EQ(md.encoder.hidden_size, 384);
+  EXPECT_EQ(md.encoder.num_hidden_layers, 6);
+  EXPECT_EQ(md.encoder.num_attention_heads, 12);
+  EXPECT_EQ(md.encoder.vocab_size, 30522);
   EXPECT_EQ(md.max_seq_length, 256);
   EXPECT_EQ(md.pooling.mode, PoolingMode::Mean);
   EXPECT_TRUE(md.normalize);
@@ -44,7 +44,7 @@ TEST(RealModel, MiniLMLoadsFromSafetensors) {
   const auto ws = WeightStore::open(md.dir);
   EXPECT_EQ(ws.source(), "model.safetensors");
   EXPECT_EQ(ws.source_dtype(), "F32");
-  const auto check = check_bert_tensor_names(md.bert, ws);
+  const auto check = check_encoder_tensors(md.encoder, ws);
   EXPECT_TRUE(check.has_pooler);
   EXPECT_EQ(ws.parameter_count(), check.parameter_count);
   EXPECT_EQ(ws.parameter_count(), 22713216u);  // as torch's sum(p.numel()) for this BertModel

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <sembed/error.hpp>
 
-#include "loader/bert_tensor_names.hpp"
+#include "loader/encoder_tensor_names.hpp"
 #include "loader/model_directory.hpp"
 #include "loader/unpickler.hpp"
 #include "loader/weight_store.hpp"
@@ -64,7 +64,7 @@ TEST(TorchBin, SameBytesAsSafetensors) {
   // The transposed view was gathered; the others point into the map (torch aligns storages).
   EXPECT_EQ(bin.zero_copy_tensors(), bin.tensors().size() - 1);
   const auto md = read_model_directory(fixture("tiny-bin"));
-  const auto check = check_bert_tensor_names(md.bert, bin);
+  const auto check = check_encoder_tensors(md.encoder, bin);
   EXPECT_TRUE(check.has_pooler);
   ASSERT_FALSE(check.notes.empty());
   EXPECT_NE(check.notes.back().find("task-head"), std::string::npos);

@@ -20,7 +20,7 @@ TEST(BertBaseRandom, MatchesTransformersTo1e4) {
   const std::filesystem::path dir(env);
   auto md = loader::read_model_directory(dir);
   auto weights = loader::WeightStore::open(dir);
-  BertEncoder encoder(md.bert, weights);
+  TransformerEncoder encoder(md.encoder, weights);
   auto ref = test::read_reference(dir / "reference.json");
   for (int threads : {1, 2}) {
     auto d = test::compare(encoder, ref, threads);

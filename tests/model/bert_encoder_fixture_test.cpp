@@ -83,17 +83,17 @@ TEST(BertEncoderFixture, BadInputsNameTheProblem) {
 }
 
 TEST(BertEncoderFixture, MisShapedWeightIsNamed) {
-  loader::BertConfig wrong = tiny().dir.bert;
+  loader::EncoderConfig wrong = tiny().dir.encoder;
   wrong.intermediate_size = 63;
   try {
-    BertEncoder enc(wrong, tiny().weights);
+    TransformerEncoder enc(wrong, tiny().weights);
     ADD_FAILURE() << "no error";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("intermediate.dense"), std::string::npos) << e.what();
   }
-  wrong = tiny().dir.bert;
+  wrong = tiny().dir.encoder;
   wrong.hidden_act = "relu";
-  EXPECT_THROW(BertEncoder(wrong, tiny().weights), Error);
+  EXPECT_THROW(TransformerEncoder(wrong, tiny().weights), Error);
 }
 
 }  // namespace

@@ -15,7 +15,7 @@
 
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
-#include "model/bert_encoder.hpp"
+#include "model/transformer_encoder.hpp"
 
 namespace sembed::model::test {
 
@@ -61,7 +61,7 @@ struct Diffs {
 };
 
 // Encodes every sequence of r in one packed batch and returns the max abs differences.
-inline Diffs compare(const BertEncoder& enc, const Reference& r, int threads) {
+inline Diffs compare(const TransformerEncoder& enc, const Reference& r, int threads) {
   const size_t H = static_cast<size_t>(enc.hidden_size());
   PackedBatch b = pack(r, all_sequences(r));
   EncoderOutput out;
@@ -93,7 +93,7 @@ struct TinyBert {
       std::filesystem::path(SEMBED_SOURCE_DIR) / "tests/fixtures/tiny-bert";
   loader::ModelDirectory dir = loader::read_model_directory(kDir);
   loader::WeightStore weights = loader::WeightStore::open(kDir);
-  BertEncoder encoder{dir.bert, weights};
+  TransformerEncoder encoder{dir.encoder, weights};
   Reference ref = read_reference(kDir / "reference.json");
 };
 

@@ -8,7 +8,7 @@
 #include <sembed/sembed.hpp>
 #include <string>
 
-#include "loader/bert_tensor_names.hpp"
+#include "loader/encoder_tensor_names.hpp"
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
 #include "sembed/commands.hpp"
@@ -26,14 +26,14 @@ struct InfoCommand {
     const auto start = std::chrono::steady_clock::now();
     const auto md = loader::read_model_directory(dir);
     const auto weights = loader::WeightStore::open(md.dir);
-    const auto check = loader::check_bert_tensor_names(md.bert, weights);
+    const auto check = loader::check_encoder_tensors(md.encoder, weights);
     const double load_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
     std::vector<std::string> notes = md.notes;
     notes.insert(notes.end(), weights.notes().begin(), weights.notes().end());
     notes.insert(notes.end(), check.notes.begin(), check.notes.end());
-    const auto& b = md.bert;
+    const auto& b = md.encoder;
     if (json) {
       nlohmann::json j = {
           {"model_dir", std::filesystem::absolute(dir).string()},

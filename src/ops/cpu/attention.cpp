@@ -84,8 +84,10 @@ inline void weighted_sum_any(const float* p, size_t lp, const float* v, size_t s
 
 // One (sequence, head) pair. q, k, v point at the head's first column in the first token's row;
 // rows are `stride` floats apart. out likewise with stride `out_stride`.
+// bias: this head's relative-bias row at relative position 0 (nullptr: none); scale is applied
+// by multiplication, or by division when `divide` (then scale holds sqrt(d)).
 void attend_one(const float* q, const float* k, const float* v, size_t stride, size_t len, size_t d,
-                float scale, float* out, size_t out_stride) {
+                float scale, bool divide, const float* bias, float* out, size_t out_stride) {
   thread_local tensor::AlignedBuffer scratch;
   const size_t lp = (len + kWidth - 1) / kWidth * kWidth;
   // [d, lp] Kᵀ | scores [kRows, lp] | acc [d]
@@ -120,7 +122,16 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
     float inv[kRows];
     for (size_t r = 0; r < kRows; ++r) {
       float* sr = scores + r * lp;
-      for (size_t j = 0; j < lp; j += kWidth) simd::store(sr + j, simd::load(sr + j) * sv);
+      if (divide) {
+        for (size_t j = 0; j < lp; j += kWidth) simd::store(sr + j, simd::load(sr + j) / sv);
+      } else {
+        for (size_t j = 0; j < lp; j += kWidth) simd::store(sr + j, simd::load(sr + j) * sv);
+      }
+      if (bias) {
+        // Row i + r: key j gets bias[j - (i + r)]. Rows past the last repeat the last row.
+        const float* br = bias - static_cast<ptrdiff_t>(i + std::min(r, rows - 1));
+        for (size_t j = 0; j < len; ++j) sr[j] += br[j];
+      }
       // Padded lanes hold 0 (zero keys); adding -3e38 leaves valid lanes unchanged (+0).
       simd::store(sr + last, simd::load(sr + last) + pad_mask_add);
       inv[r] = 1.f / softmax_exp_inplace(sr, lp);
@@ -148,12 +159,20 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
 }  // namespace
 
 void attention(const float* qkv, const size_t* seq_offsets, size_t num_sequences,
-               AttentionShape shape, float* ctx, int threads) {
+               AttentionShape shape, float* ctx, int threads, const AttentionOptions& options) {
   const size_t H = shape.hidden;
   const size_t heads = shape.heads;
   const size_t d = H / heads;
   const size_t stride = 3 * H;
-  const float scale = 1.f / std::sqrt(static_cast<float>(d));
+  float scale = options.divide_by_sqrt ? static_cast<float>(std::sqrt(static_cast<double>(d)))
+                                       : 1.f / std::sqrt(static_cast<float>(d));
+  bool divide = options.divide_by_sqrt;
+  // Dividing by a power of two is multiplying by its exact inverse: same bits, cheaper (d = 64).
+  int exponent = 0;
+  if (divide && std::frexp(scale, &exponent) == 0.5f) {
+    scale = 1.f / scale;
+    divide = false;
+  }
   const size_t items = num_sequences * heads;
   const size_t tokens = seq_offsets[num_sequences] - seq_offsets[0];
   const int t = tokens * H < 4096 ? 1 : threads;
@@ -164,7 +183,10 @@ void attention(const float* qkv, const size_t* seq_offsets, size_t num_sequences
     const size_t len = seq_offsets[s + 1] - begin;
     if (len == 0) return;
     const float* base = qkv + begin * stride + h * d;
-    attend_one(base, base + H, base + 2 * H, stride, len, d, scale, ctx + begin * H + h * d, H);
+    const RelativeBias& rb = options.bias;
+    const float* bias = rb.table ? rb.table + h * rb.stride + rb.center : nullptr;
+    attend_one(base, base + H, base + 2 * H, stride, len, d, scale, divide, bias,
+               ctx + begin * H + h * d, H);
   });
 }
 

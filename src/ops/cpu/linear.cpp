@@ -73,6 +73,9 @@ struct Linear::Impl {
       case Epilogue::Tanh:
         ops.append_eltwise(1.f, dnnl::algorithm::eltwise_tanh, 0.f, 0.f);
         break;
+      case Epilogue::Relu:
+        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+        break;
       case Epilogue::Accumulate:
         ops.append_sum(1.f);
         break;

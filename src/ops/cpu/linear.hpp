@@ -7,6 +7,7 @@
 //   None       y = x·Wᵀ + b
 //   Gelu       y = gelu_erf(x·Wᵀ + b)            (BERT's intermediate dense, exact erf GELU)
 //   Tanh       y = tanh(x·Wᵀ + b)                (BERT's pooler)
+//   Relu       y = max(x·Wᵀ + b, 0)              (DistilBERT's activation: relu)
 //   Accumulate y = y + (x·Wᵀ + b)                (residual add: y holds the residual on entry)
 //
 // Batch invariance: a primitive is created per row count M (and thread count) with the weight
@@ -27,7 +28,7 @@
 
 namespace sembed::ops::cpu {
 
-enum class Epilogue { None, Gelu, Tanh, Accumulate };
+enum class Epilogue { None, Gelu, Tanh, Relu, Accumulate };
 
 class Linear {
  public:

@@ -1,14 +1,19 @@
-// See bert_encoder.hpp. The forward pass, per transformer layer (T tokens, H hidden, I inter):
-//   qkv   = h · Wqkvᵀ + b                 [T, 3H]  one fused matmul
-//   ctx   = attention(qkv) per sequence   [T, H]   no padding, no cross-sequence attention
-//   h    += ctx · Woᵀ + bo ; h = LN(h)    [T, H]   residual accumulated inside the matmul
-//   inter = gelu(h · Wiᵀ + bi)            [T, I]   GELU fused into the matmul
-//   h    += inter · Wo2ᵀ + bo2 ; h = LN(h)
+// See transformer_encoder.hpp. The forward pass (T tokens, H hidden, I intermediate):
+//   embeddings: h = LN(word[id] (+ type[type]) + pos[p])          [T, H]
+//     p = index in the sequence, or padding_idx + cumsum(id != padding_idx) (RoBERTa, MPNet)
+//   per post-norm layer:
+//   qkv   = h · Wqkvᵀ + b                        [T, 3H]  one fused matmul
+//   ctx   = attention(qkv, rel. bias) per seq.   [T, H]   no padding, no cross-sequence attention
+//   h    += ctx · Woᵀ + bo ; h = LN(h)           [T, H]   residual accumulated inside the matmul
+//   inter = act(h · Wiᵀ + bi)                    [T, I]   activation fused into the matmul
+//   h    += inter · Wo2ᵀ + bo2 ; h = LN(h)       [T, H]
+// Pre-norm families (issue 10) would normalise into a scratch copy before each block instead of
+// after it, and a gated MLP would split `inter` in two halves; both slot into encode_range.
 // h lives in the caller's EncoderOutput::last_hidden_state; the other buffers are per calling
 // thread and reused across calls, so a steady stream of batches stops allocating.
 // Threads: a large batch is cut into one group of whole sequences per thread, each encoded on its
 // own thread (no synchronisation inside a layer); a small batch shares every op between threads.
-#include "model/bert_encoder.hpp"
+#include "model/transformer_encoder.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -16,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "model/bert_weights.hpp"
+#include "model/encoder_weights.hpp"
 #include "ops/cpu/attention.hpp"
 #include "ops/cpu/embedding.hpp"
 #include "ops/cpu/layer_norm.hpp"
@@ -28,7 +33,8 @@ namespace {
 
 struct Workspace {
   tensor::AlignedBuffer qkv, ctx, inter, cls;
-  std::vector<size_t> offsets;  // the encoded range's sequence offsets, from 0
+  std::vector<size_t> offsets;         // the encoded range's sequence offsets, from 0
+  std::vector<int32_t> position_ids;  // [T] when positions are counted after the padding id
 };
 
 Workspace& thread_workspace() {
@@ -38,9 +44,9 @@ Workspace& thread_workspace() {
 
 }  // namespace
 
-struct BertEncoder::Impl {
-  loader::BertConfig config;
-  BertWeights weights;
+struct TransformerEncoder::Impl {
+  loader::EncoderConfig config;
+  EncoderWeights weights;
 
   // Throws sembed::Error naming the sequence and token at fault.
   void validate(const PackedBatch& batch, bool want_pooler) const {
@@ -57,10 +63,11 @@ struct BertEncoder::Impl {
       const size_t begin = batch.seq_offsets[s], end = batch.seq_offsets[s + 1];
       if (end < begin)
         throw Error("encoder input: seq_offsets decrease at sequence " + std::to_string(s));
-      if (end - begin > static_cast<size_t>(config.max_position_embeddings))
+      if (end - begin > static_cast<size_t>(config.max_tokens()))
         throw Error("encoder input: sequence " + std::to_string(s) + " has " +
-                    std::to_string(end - begin) + " tokens, more than max_position_embeddings " +
-                    std::to_string(config.max_position_embeddings));
+                    std::to_string(end - begin) + " tokens, more than the " +
+                    std::to_string(config.max_tokens()) + " that max_position_embeddings " +
+                    std::to_string(config.max_position_embeddings) + " allows");
       if (want_pooler && end == begin)
         throw Error("encoder input: sequence " + std::to_string(s) +
                     " is empty (pooler needs a first token)");
@@ -69,7 +76,7 @@ struct BertEncoder::Impl {
           throw Error("encoder input: token id " + std::to_string(batch.ids[t]) + " at position " +
                       std::to_string(t - begin) + " of sequence " + std::to_string(s) +
                       " is outside the vocabulary [0, " + std::to_string(config.vocab_size) + ")");
-        if (!batch.type_ids.empty() &&
+        if (!batch.type_ids.empty() && config.type_vocab_size > 0 &&
             (batch.type_ids[t] < 0 || batch.type_ids[t] >= config.type_vocab_size))
           throw Error("encoder input: token type id " + std::to_string(batch.type_ids[t]) +
                       " at position " + std::to_string(t - begin) + " of sequence " +
@@ -78,28 +85,30 @@ struct BertEncoder::Impl {
       }
     }
     if (want_pooler && !weights.pooler)
-      throw Error("pooler_output requested but the model has no pooler.dense weights");
+      throw Error("pooler_output requested but the model has no pooler weights");
   }
 };
 
-BertEncoder::BertEncoder(const loader::BertConfig& config, const loader::WeightStore& weights)
+TransformerEncoder::TransformerEncoder(const loader::EncoderConfig& config,
+                                       const loader::WeightStore& weights)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = config;
-  impl_->weights = bind_bert_weights(config, weights);
+  impl_->weights = bind_encoder_weights(config, weights);
 }
 
-BertEncoder::~BertEncoder() = default;
-BertEncoder::BertEncoder(BertEncoder&&) noexcept = default;
+TransformerEncoder::~TransformerEncoder() = default;
+TransformerEncoder::TransformerEncoder(TransformerEncoder&&) noexcept = default;
 
-int BertEncoder::hidden_size() const { return impl_->config.hidden_size; }
-size_t BertEncoder::parameter_count() const { return impl_->weights.parameter_count; }
-bool BertEncoder::has_pooler() const { return impl_->weights.pooler.has_value(); }
+int TransformerEncoder::hidden_size() const { return impl_->config.hidden_size; }
+size_t TransformerEncoder::parameter_count() const { return impl_->weights.parameter_count; }
+bool TransformerEncoder::has_pooler() const { return impl_->weights.pooler.has_value(); }
+const loader::EncoderConfig& TransformerEncoder::config() const { return impl_->config; }
 
 namespace {
 
 // Runs the embeddings and every layer on sequences [s0, s1) of the batch, writing their rows of
 // h; `threads` threads share each op.
-void encode_range(const loader::BertConfig& c, const BertWeights& w, const PackedBatch& batch,
+void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const PackedBatch& batch,
                   size_t s0, size_t s1, float* h_all, int threads) {
   const size_t H = static_cast<size_t>(c.hidden_size), I = static_cast<size_t>(c.intermediate_size);
   const size_t base = batch.seq_offsets[s0];
@@ -115,25 +124,44 @@ void encode_range(const loader::BertConfig& c, const BertWeights& w, const Packe
   float* ctx = ws.ctx.reserve(T * H);      // [T, H]
   float* inter = ws.inter.reserve(T * I);  // [T, I]
 
+  const int32_t* ids = batch.ids.data() + base;  // [T]
+  const int32_t* position_ids = nullptr;           // [T]; nullptr: index within the sequence
+  if (c.position_ids == loader::PositionIds::AfterPadding) {
+    // fairseq's make_positions: padding_idx + running count of non-padding ids; a padding id
+    // keeps padding_idx. Decided by the ids, as transformers does (not by the attention mask).
+    ws.position_ids.resize(T);
+    const int32_t pad = c.padding_idx;
+    for (size_t s = 0; s < n; ++s) {
+      int32_t count = 0;
+      for (size_t t = offsets[s]; t < offsets[s + 1]; ++t)
+        ws.position_ids[t] = ids[t] == pad ? pad : pad + ++count;
+    }
+    position_ids = ws.position_ids.data();
+  }
+  const bool has_types = !w.token_type_embeddings.empty();
   ops::cpu::EmbeddingTables tables{w.word_embeddings.data(), w.position_embeddings.data(),
-                                   w.token_type_embeddings.data(), H};
-  ops::cpu::embed(batch.ids.data() + base,
-                  batch.type_ids.empty() ? nullptr : batch.type_ids.data() + base, offsets, n,
-                  tables, h, threads);
-  ops::cpu::layer_norm(h, h, T, H, w.emb_ln_gamma.data(), w.emb_ln_beta.data(), c.layer_norm_eps,
-                       threads);
+                                   has_types ? w.token_type_embeddings.data() : nullptr, H};
+  ops::cpu::embed(ids, has_types && !batch.type_ids.empty() ? batch.type_ids.data() + base : nullptr,
+                  offsets, n, tables, h, threads, position_ids);  // h [T, H]
+  ops::cpu::layer_norm(h, h, T, H, w.emb_norm_gamma.data(), w.emb_norm_beta.data(),
+                       c.layer_norm_eps, threads);
 
   const ops::cpu::AttentionShape shape{H, static_cast<size_t>(c.num_attention_heads)};
-  for (const BertLayerWeights& L : w.layers) {
-    L.qkv.forward(h, rows, qkv, threads);
-    ops::cpu::attention(qkv, offsets, n, shape, ctx, threads);
-    L.attn_output.forward(ctx, rows, h, threads);  // h += ctx·Woᵀ + bo
-    ops::cpu::layer_norm(h, h, T, H, L.attn_ln_gamma.data(), L.attn_ln_beta.data(),
+  ops::cpu::AttentionOptions attention_options;
+  attention_options.divide_by_sqrt = c.divide_scores_by_sqrt;
+  if (!w.relative_bias.empty())
+    attention_options.bias = {w.relative_bias.data(), w.relative_bias_stride,
+                              w.relative_bias_center};
+  for (const EncoderLayerWeights& L : w.layers) {
+    L.qkv.forward(h, rows, qkv, threads);                                     // [T, 3H]
+    ops::cpu::attention(qkv, offsets, n, shape, ctx, threads, attention_options);  // [T, H]
+    L.attn_output.forward(ctx, rows, h, threads);  // h += ctx·Woᵀ + bo   [T, H]
+    ops::cpu::layer_norm(h, h, T, H, L.attn_norm_gamma.data(), L.attn_norm_beta.data(),
                          c.layer_norm_eps, threads);
-    L.intermediate.forward(h, rows, inter, threads);
-    L.output.forward(inter, rows, h, threads);  // h += inter·Wo2ᵀ + bo2
-    ops::cpu::layer_norm(h, h, T, H, L.out_ln_gamma.data(), L.out_ln_beta.data(), c.layer_norm_eps,
-                         threads);
+    L.up.forward(h, rows, inter, threads);      // inter = act(h·Wiᵀ + bi)  [T, I]
+    L.down.forward(inter, rows, h, threads);    // h += inter·Wo2ᵀ + bo2    [T, H]
+    ops::cpu::layer_norm(h, h, T, H, L.mlp_norm_gamma.data(), L.mlp_norm_beta.data(),
+                         c.layer_norm_eps, threads);
   }
 }
 
@@ -143,7 +171,8 @@ void encode_range(const loader::BertConfig& c, const BertWeights& w, const Packe
 // cannot change results (rows are bit-identical whatever the batch).
 constexpr size_t kChunkTokens = 256;
 
-void encode_chunked(const loader::BertConfig& c, const BertWeights& w, const PackedBatch& batch,
+void encode_chunked(const loader::EncoderConfig& c, const EncoderWeights& w,
+                    const PackedBatch& batch,
                     size_t s0, size_t s1, float* h_all, int threads) {
   const auto& off = batch.seq_offsets;
   while (s0 < s1) {
@@ -160,7 +189,7 @@ constexpr size_t kMinTokensPerGroup = 48;
 
 }  // namespace
 
-void BertEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool want_pooler,
+void TransformerEncoder::forward(const PackedBatch& batch, EncoderOutput& out, bool want_pooler,
                           int threads) const {
   const Impl& m = *impl_;
   m.validate(batch, want_pooler);

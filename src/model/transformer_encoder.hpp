@@ -1,6 +1,8 @@
-// BertEncoder: the BERT encoder (embeddings, N transformer layers, pooler) in fp32 over ops/.
-// Sequences are packed back to back without padding: no FLOPs are spent on padding and no token
-// attends to another sequence.
+// TransformerEncoder: the encoder of every supported family (BERT, RoBERTa/XLM-R/CamemBERT, MPNet,
+// DistilBERT) in fp32 over ops/, built from an EncoderConfig (loader/encoder_config.hpp): the
+// family decides the names and the options (positions, relative bias, score scaling, activation),
+// this file runs the blocks. Sequences are packed back to back without padding: no FLOPs are
+// spent on padding and no token attends to another sequence.
 // Thread safety: immutable after construction; forward() may run concurrently on many threads,
 // each call with its own EncoderOutput (scratch space is per calling thread, reused across calls).
 // Batch invariance: a sequence's outputs are bit-identical whether it is encoded alone or packed
@@ -13,7 +15,7 @@
 #include <memory>
 #include <vector>
 
-#include "loader/model_directory.hpp"
+#include "loader/encoder_config.hpp"
 #include "loader/weight_store.hpp"
 
 namespace sembed::model {
@@ -32,23 +34,24 @@ struct EncoderOutput {
   std::vector<float> pooler_output;      // [num_sequences, hidden] when requested, else empty
 };
 
-class BertEncoder {
+class TransformerEncoder {
  public:
-  // Binds weights by HF name (with or without the "bert." prefix). Throws sembed::Error naming a
-  // missing or mis-shaped tensor with expected and found shapes.
-  BertEncoder(const loader::BertConfig& config, const loader::WeightStore& weights);
-  ~BertEncoder();
-  BertEncoder(BertEncoder&&) noexcept;
+  // Binds weights by the family's names. Throws sembed::Error naming a missing or mis-shaped
+  // tensor with expected and found shapes.
+  TransformerEncoder(const loader::EncoderConfig& config, const loader::WeightStore& weights);
+  ~TransformerEncoder();
+  TransformerEncoder(TransformerEncoder&&) noexcept;
 
-  // threads: worker threads for this call (>= 1). type_ids may be empty (all 0). Throws
-  // sembed::Error for ids outside the vocabulary, sequences longer than max_position_embeddings,
-  // or want_pooler on a checkpoint without a pooler.
+  // threads: worker threads for this call (>= 1). type_ids may be empty (all 0); families without
+  // token types ignore them. Throws sembed::Error for ids outside the vocabulary, sequences longer
+  // than the positions allow, or want_pooler on a checkpoint without a pooler.
   void forward(const PackedBatch& batch, EncoderOutput& out, bool want_pooler, int threads) const;
 
   int hidden_size() const;
   size_t parameter_count() const;
-  // Whether the checkpoint has pooler.dense.* (pooler_output can be requested).
+  // Whether the checkpoint has a pooler (pooler_output can be requested).
   bool has_pooler() const;
+  const loader::EncoderConfig& config() const;
 
  private:
   struct Impl;

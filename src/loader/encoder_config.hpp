@@ -1,0 +1,101 @@
+// EncoderConfig: a family-neutral description of a transformer encoder, read from config.json by
+// one file per model family (loader/families/*.cpp). It says which blocks the encoder is made of
+// (how positions enter, whether scores get a relative-position bias, how scores are scaled, the
+// MLP activation, where the norms sit) and under which tensor names the family stores each
+// weight. model/ builds and runs the encoder from this description alone: a family is data, the
+// blocks are code written once (docs/architecture.md, "Model families").
+// Does not read weights (weight_store.hpp) nor check them (encoder_tensor_names.hpp).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sembed::loader {
+
+// How each token's row of the position-embedding table is chosen.
+enum class PositionIds {
+  // 0, 1, 2, ... within each sequence (BERT, DistilBERT).
+  Sequential,
+  // fairseq's make_positions (RoBERTa, XLM-R, CamemBERT, MPNet): a token whose id is not
+  // padding_idx gets padding_idx + (number of such tokens up to and including it); a token whose
+  // id is padding_idx gets padding_idx. Decided by the ids, as transformers does, not the mask.
+  AfterPadding,
+};
+
+// The MLP's activation (config.json hidden_act / activation).
+enum class Activation { Gelu /* exact erf */, Relu };
+
+// Where the LayerNorms sit. Post: h = LN(h + f(h)) (BERT and all families here). Pre (reserved
+// for ModernBERT/NomicBERT-style families, issue 10): h = h + f(LN(h)).
+enum class NormPlacement { Post };
+
+struct LinearNames {
+  std::string weight;  // [out, in]
+  std::string bias;    // [out]; empty: the family's linear has no bias
+};
+
+struct NormNames {
+  std::string weight, bias;  // LayerNorm gamma / beta [hidden]
+};
+
+struct LayerTensorNames {
+  LinearNames q, k, v, o;  // attention projections; fused into one [3H, H] matmul at load
+  NormNames attention_norm;
+  LinearNames up, down;  // MLP: [I, H] and [H, I]
+  NormNames mlp_norm;
+};
+
+struct EncoderTensorNames {
+  std::string word_embeddings;        // [vocab, H]
+  std::string position_embeddings;    // [max_positions, H]
+  std::string token_type_embeddings;  // [type_vocab, H]; empty: the family has no token types
+  NormNames embedding_norm;
+  std::vector<LayerTensorNames> layers;
+  std::string relative_attention_bias;  // [buckets, heads]; empty: no relative-position bias
+  LinearNames pooler;                   // [H, H]; optional in every family that has one
+  // The base-model prefix a head class (XForMaskedLM, ...) puts before every name, e.g.
+  // "roberta."; stripped at load, as transformers does.
+  std::string base_model_prefix;
+  // Tensors of task heads (lm_head., cls., ...): ignored, as loading the base model ignores them.
+  std::vector<std::string> head_prefixes;
+};
+
+struct EncoderConfig {
+  std::string family;        // "bert", "roberta", "mpnet", "distilbert"
+  std::string model_type;    // config.json model_type, e.g. "xlm-roberta"
+  std::string architecture;  // architectures[0], or the family's base class
+  int vocab_size = 0;
+  int hidden_size = 0;
+  int num_hidden_layers = 0;
+  int num_attention_heads = 0;
+  int intermediate_size = 0;
+  int max_position_embeddings = 0;
+  int type_vocab_size = 0;  // 0: no token-type embeddings (MPNet, DistilBERT)
+  float layer_norm_eps = 1e-12f;
+  std::string hidden_act = "gelu";
+  Activation activation = Activation::Gelu;
+  NormPlacement norm_placement = NormPlacement::Post;
+  int pad_token_id = 0;
+  PositionIds position_ids = PositionIds::Sequential;
+  int padding_idx = 0;  // for PositionIds::AfterPadding
+  // DistilBERT sinusoidal_pos_embds: when the checkpoint lacks the position table, it is
+  // computed (transformers' create_sinusoidal_embeddings) instead of being an error.
+  bool sinusoidal_positions = false;
+  // MPNet's T5-style bucketed relative-position bias shared by all layers: 0 = none.
+  // transformers' MPNet always buckets into 32 (its compute_position_bias default), whatever
+  // the table size, so the table must have at least 32 rows.
+  int relative_attention_num_buckets = 0;
+  int relative_attention_max_distance = 128;
+  // Scores scaled as (q·k) / sqrt(d) (MPNet) instead of (q·k) * d^-0.5 (eager_attention_forward).
+  bool divide_scores_by_sqrt = false;
+  EncoderTensorNames names;
+
+  // The longest sequence the position table allows: max_position_embeddings for sequential
+  // positions, max_position_embeddings - padding_idx - 1 for positions after padding_idx.
+  int max_tokens() const {
+    return position_ids == PositionIds::AfterPadding ? max_position_embeddings - padding_idx - 1
+                                                     : max_position_embeddings;
+  }
+};
+
+}  // namespace sembed::loader

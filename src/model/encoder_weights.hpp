@@ -1,0 +1,51 @@
+// EncoderWeights: an encoder's tensors bound by the names its family gave (EncoderConfig::names),
+// shape-checked against the config and prepared once for the CPU ops: query/key/value fused into
+// one [3H, H] projection, every dense layer prepacked for oneDNN with its epilogue (activation,
+// residual accumulate, tanh) attached, MPNet's bucketed relative bias expanded into a per-head
+// table by relative position, DistilBERT's sinusoidal table computed when the checkpoint lacks
+// it. Everything is copied: the WeightStore may be dropped afterwards.
+// Thread safety: immutable after construction.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <vector>
+
+#include "loader/encoder_config.hpp"
+#include "loader/weight_store.hpp"
+#include "ops/cpu/linear.hpp"
+
+namespace sembed::model {
+
+// One post-norm layer: attention block then MLP block, each followed by its LayerNorm.
+struct EncoderLayerWeights {
+  ops::cpu::Linear qkv;          // [3H, H], epilogue None: [q | k | v] per token
+  ops::cpu::Linear attn_output;  // [H, H], epilogue Accumulate (adds into the residual)
+  std::vector<float> attn_norm_gamma, attn_norm_beta;  // [H]
+  ops::cpu::Linear up;                                 // [I, H], epilogue = the activation
+  ops::cpu::Linear down;                               // [H, I], epilogue Accumulate
+  std::vector<float> mlp_norm_gamma, mlp_norm_beta;    // [H]
+};
+
+struct EncoderWeights {
+  std::vector<float> word_embeddings;        // [vocab, H]
+  std::vector<float> position_embeddings;    // [max_positions, H]
+  std::vector<float> token_type_embeddings;  // [type_vocab, H]; empty: no token types
+  std::vector<float> emb_norm_gamma, emb_norm_beta;  // [H]
+  std::vector<EncoderLayerWeights> layers;
+  // [heads, 2 * max_tokens - 1] bias by relative position (MPNet); empty: none.
+  std::vector<float> relative_bias;
+  size_t relative_bias_stride = 0, relative_bias_center = 0;
+  std::optional<ops::cpu::Linear> pooler;  // [H, H], epilogue Tanh; absent in some checkpoints
+  size_t parameter_count = 0;
+};
+
+// Throws sembed::Error naming a missing or mis-shaped tensor (expected and found shape).
+EncoderWeights bind_encoder_weights(const loader::EncoderConfig& config,
+                                    const loader::WeightStore& store);
+
+// transformers' DistilBERT create_sinusoidal_embeddings: [n_pos, dim], even columns
+// sin(pos / 10000^(2*(j/2)/dim)), odd columns cos(...), computed in double, stored as float.
+std::vector<float> sinusoidal_position_table(int n_pos, int dim);
+
+}  // namespace sembed::model
