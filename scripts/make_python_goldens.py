@@ -15,6 +15,8 @@ import csv
 import json
 import os
 import pathlib
+import sys
+import tempfile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -23,6 +25,9 @@ import sentence_transformers
 import torch
 from sentence_transformers import SentenceTransformer, util
 from sentence_transformers.util import quantize_embeddings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model_variants import make_prompt_variant  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 STS_TEST = ROOT / "tests" / "data" / "stsbenchmark" / "sts-test.csv"
@@ -117,6 +122,16 @@ def main():
     ranges = np.vstack([emb.min(0) - 0.01, emb.max(0) + 0.01])
     out["util_quantize_ranges"] = ranges
     out["util_quantize_uint8_ranges"] = quantize_embeddings(emb[:10], "uint8", ranges=ranges)
+
+    # Saved prompts and a Pooling that leaves prompt tokens out (scripts/model_variants.py).
+    with tempfile.TemporaryDirectory() as tmp:
+        variant = SentenceTransformer(str(make_prompt_variant(args.model, pathlib.Path(tmp) / "m")), device="cpu")
+        out["prompt_variant_query"] = variant.encode_query(texts[:12])
+        out["prompt_variant_document"] = variant.encode_document(texts[:12])
+        out["prompt_variant_plain"] = variant.encode(texts[:12])
+        out["prompt_variant_custom"] = variant.encode(texts[:12], prompt="search: ")
+        tokens = variant.encode(texts[:3], prompt="search: ", output_value="token_embeddings")
+        out["prompt_variant_tokens"] = np.concatenate([t.numpy() for t in tokens])
 
     out["versions"] = np.array(json.dumps({
         "sentence_transformers": sentence_transformers.__version__,

@@ -1,5 +1,5 @@
 """Finding a model directory from a sentence-transformers style name, and the few
-sentence-transformers settings the Python layer applies itself (prompts, similarity function).
+sentence-transformers settings the Python layer applies itself (similarity function, pad id).
 
 sembed never downloads: a name resolves to a directory already on disk — the path itself, the
 sembed model cache (scripts/fetch_default_model.sh), or a Hugging Face hub cache snapshot. The
@@ -76,24 +76,13 @@ def _read_json(path: Path, kind: type = dict):
     return value
 
 
-def read_st_config(model_dir: str) -> dict:
-    """config_sentence_transformers.json's prompts, default_prompt_name and similarity_fn_name,
-    and whether the Pooling module keeps prompt tokens (1_Pooling/config.json include_prompt)."""
-    root = Path(model_dir)
-    config = _read_json(root / "config_sentence_transformers.json")
-    prompts = config.get("prompts") or {}
-    if not isinstance(prompts, dict) or not all(isinstance(v, str) for v in prompts.values()):
-        raise ValueError(f"{root / 'config_sentence_transformers.json'}: field 'prompts' must map names to strings")
-    include_prompt = True
-    for module in _read_json(root / "modules.json", list):
-        if isinstance(module, dict) and str(module.get("type", "")).endswith("Pooling"):
-            include_prompt = bool(_read_json(root / module.get("path", "") / "config.json").get("include_prompt", True))
-    return {
-        "prompts": dict(prompts),
-        "default_prompt_name": config.get("default_prompt_name"),
-        "similarity_fn_name": config.get("similarity_fn_name"),
-        "include_prompt": include_prompt,
-    }
+def read_similarity_fn_name(model_dir: str) -> str | None:
+    """config_sentence_transformers.json's similarity_fn_name (None when the file or field is
+    absent); the C++ loader reads the rest of that file (prompts)."""
+    value = _read_json(Path(model_dir) / "config_sentence_transformers.json").get("similarity_fn_name")
+    if value is not None and not isinstance(value, str):
+        raise ValueError(f"{model_dir}/config_sentence_transformers.json: similarity_fn_name must be a string")
+    return value
 
 
 def pad_token_id(model_dir: str) -> int:

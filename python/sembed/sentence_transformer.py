@@ -4,9 +4,10 @@ API, for the arguments that make sense on a CPU engine that returns numpy arrays
 Semantics follow sentence-transformers 6.x `SentenceTransformer.encode`: a single string gives a
 1-D array, input order is kept, the model's own modules (pooling, Normalize) run first, then
 `truncate_dim`, then `normalize_embeddings`, then `precision` (quantize_embeddings with the ranges
-of this call's embeddings). Prompts are prepended to each text, as sentence-transformers does.
-What we cannot do (torch tensors, GPUs, multi-process pools, Router tasks, models whose Pooling
-drops prompt tokens) raises ValueError naming the argument — nothing is silently ignored.
+of this call's embeddings). Prompts are resolved here with sentence-transformers' precedence and
+applied by the engine (prepended; left out of pooling where the model's Pooling says so).
+What we cannot do (torch tensors, GPUs, multi-process pools, Router tasks) raises ValueError
+naming the argument — nothing is silently ignored.
 The heavy work (tokenizing, encoding) runs in C++ with the GIL released; see _sembed.
 """
 
@@ -23,7 +24,7 @@ import numpy as np
 from . import _sembed
 from ._fork_guard import enter_engine
 from . import util
-from ._model_files import read_st_config, resolve_model
+from ._model_files import read_similarity_fn_name, resolve_model
 from ._threads import default_threads
 
 logger = logging.getLogger(__name__)
@@ -99,22 +100,21 @@ class SentenceTransformer:
         self._model = _sembed.Model.load(self.model_dir, threads if threads is not None else default_threads())
         self._info = self._model.info()
 
-        config = read_st_config(self.model_dir)
-        # sentence-transformers' precedence: the caller's prompts, then the saved ones for keys the
-        # caller left unset, with "query" and "document" always present ("" when nobody set them).
+        # sentence-transformers' precedence: the caller's prompts, then the model's saved ones
+        # (config_sentence_transformers.json, read by the C++ loader) for keys the caller left
+        # unset, with "query" and "document" always present ("" when nobody set them).
         merged: dict[str, str | None] = {"query": None, "document": None, **(prompts or {})}
-        for name, text in config["prompts"].items():
+        for name, text in self._info["prompts"].items():
             if merged.get(name) is None:
                 merged[name] = text
         self.prompts: dict[str, str] = {k: ("" if v is None else v) for k, v in merged.items()}
-        self.default_prompt_name = default_prompt_name or config["default_prompt_name"]
+        self.default_prompt_name = default_prompt_name or self._info["default_prompt_name"]
         if self.default_prompt_name is not None and self.default_prompt_name not in self.prompts:
             raise ValueError(
                 f"default_prompt_name {self.default_prompt_name!r} is not among the prompts {list(self.prompts)!r}"
             )
-        self._include_prompt = config["include_prompt"]
         self._similarity_fn_name = None
-        self.similarity_fn_name = similarity_fn_name or config["similarity_fn_name"]
+        self.similarity_fn_name = similarity_fn_name or read_similarity_fn_name(self.model_dir)
         self.truncate_dim = truncate_dim
         self._max_seq_length = self._model.max_seq_length()
 
@@ -281,14 +281,9 @@ class SentenceTransformer:
 
         single = isinstance(inputs, str)
         texts = _as_text_list(inputs, "encode()")
-        prompt = self._resolve_prompt(prompt, prompt_name)
-        if prompt:
-            if not self._include_prompt:
-                raise ValueError(
-                    f"encode(): this model's Pooling module excludes prompt tokens (include_prompt=false in "
-                    f"{self.model_dir}); sembed cannot apply prompts to it yet"
-                )
-            texts = [prompt + t for t in texts]
+        # The engine prepends the prompt, and leaves its tokens out of pooling when the model's
+        # Pooling says include_prompt: false; "" tells it that no prompt applies.
+        prompt = self._resolve_prompt(prompt, prompt_name) or ""
 
         if show_progress_bar is None:
             show_progress_bar = logger.getEffectiveLevel() in (logging.INFO, logging.DEBUG)
@@ -298,14 +293,14 @@ class SentenceTransformer:
         if output_value == "token_embeddings":
             # As sentence-transformers: one [n_tokens, hidden] array per text; normalize and
             # truncate_dim apply to sentence embeddings only.
-            result = _call_engine(self._model.encode_tokens, texts, batch_size, self._max_seq_length, progress)
+            result = _call_engine(self._model.encode_tokens, texts, batch_size, self._max_seq_length, prompt, progress)
             if precision != "float32":
                 result = util.quantize_embeddings(result, precision=precision)
             return result[0] if single else result
 
         if not texts:
             return np.array([]) if convert_to_numpy else []
-        embeddings = _call_engine(self._model.encode, texts, batch_size, None, self._max_seq_length, progress)
+        embeddings = _call_engine(self._model.encode, texts, batch_size, None, self._max_seq_length, prompt, progress)
         if truncate_dim is not None:
             embeddings = embeddings[:, :truncate_dim]
         if normalize_embeddings:

@@ -1,7 +1,8 @@
 // sembed._sembed: the nanobind extension under the Python package. It exposes the public C++ API
 // (include/sembed/sembed.hpp) and nothing else: loading, encode, token embeddings, tokenize and
 // model facts. Everything sentence-transformers-shaped (argument names, precision, truncate_dim,
-// prompts, similarity, util) is pure Python in python/sembed/, so this file stays a thin layer.
+// which prompt applies, similarity, util) is pure Python in python/sembed/, so this file stays a
+// thin layer.
 //
 // Arrays: each result Matrix is moved to the heap and handed to numpy as the owner of its floats
 // (no copy). The GIL is released while tokenizing and encoding, so Python threads calling one
@@ -32,12 +33,17 @@ FloatArray to_numpy(sembed::Matrix&& matrix) {
 }
 
 sembed::EncodeOptions make_options(size_t batch_size, std::optional<bool> normalize,
-                                   std::optional<size_t> max_length, nb::object progress) {
+                                   std::optional<size_t> max_length,
+                                   std::optional<std::string> prompt, nb::object progress) {
   if (batch_size == 0) throw nb::value_error("batch_size must be a positive integer, got 0");
   sembed::EncodeOptions options;
   options.batch_size = batch_size;
   options.normalize = normalize;
   options.max_length = max_length;
+  // The Python side resolves which prompt applies (sentence-transformers' precedence, with the
+  // constructor's prompts); "" means none. The engine prepends it and, for Pooling with
+  // include_prompt: false, leaves its tokens out of the pooling.
+  options.prompt = std::move(prompt);
   if (!progress.is_none()) {
     // Called by the encoding thread with the GIL released; take it for the Python callback.
     options.progress = [progress](size_t done, size_t total) {
@@ -52,6 +58,8 @@ nb::dict info_dict(const sembed::Model& model) {
   const sembed::ModelInfo& info = model.info();
   nb::dict d;
   d["dir"] = info.dir.string();
+  d["family"] = info.family;
+  d["model_type"] = info.model_type;
   d["architecture"] = info.architecture;
   d["hidden_size"] = info.hidden_size;
   d["num_layers"] = info.num_layers;
@@ -60,7 +68,13 @@ nb::dict info_dict(const sembed::Model& model) {
   d["vocab_size"] = info.vocab_size;
   d["max_seq_length"] = info.max_seq_length;
   d["pooling"] = std::string(sembed::to_string(info.pooling));
+  d["pooling_include_prompt"] = info.pooling_include_prompt;
   d["normalize"] = info.normalize;
+  d["modules"] = info.modules;
+  nb::dict prompts;
+  for (const auto& [name, text] : info.prompts) prompts[nb::str(name.c_str())] = text;
+  d["prompts"] = prompts;
+  d["default_prompt_name"] = info.default_prompt_name;
   d["weight_file"] = info.weight_file;
   d["weight_dtype"] = info.weight_dtype;
   d["parameter_count"] = info.parameter_count;
@@ -102,8 +116,9 @@ NB_MODULE(_sembed, m) {
       .def(
           "encode",
           [](const sembed::Model& model, std::vector<std::string> texts, size_t batch_size,
-             std::optional<bool> normalize, std::optional<size_t> max_length, nb::object progress) {
-            const auto options = make_options(batch_size, normalize, max_length, progress);
+             std::optional<bool> normalize, std::optional<size_t> max_length,
+             std::optional<std::string> prompt, nb::object progress) {
+            const auto options = make_options(batch_size, normalize, max_length, prompt, progress);
             sembed::Matrix result;
             {
               nb::gil_scoped_release release;
@@ -112,13 +127,15 @@ NB_MODULE(_sembed, m) {
             return to_numpy(std::move(result));
           },
           "texts"_a, "batch_size"_a = 32, "normalize"_a = nb::none(), "max_length"_a = nb::none(),
-          "progress"_a = nb::none(),
+          "prompt"_a = nb::none(), "progress"_a = nb::none(),
           "float32 [len(texts), dimension] sentence embeddings, rows in input order.")
       .def(
           "encode_tokens",
           [](const sembed::Model& model, std::vector<std::string> texts, size_t batch_size,
-             std::optional<size_t> max_length, nb::object progress) {
-            const auto options = make_options(batch_size, std::nullopt, max_length, progress);
+             std::optional<size_t> max_length, std::optional<std::string> prompt,
+             nb::object progress) {
+            const auto options =
+                make_options(batch_size, std::nullopt, max_length, prompt, progress);
             std::vector<sembed::Matrix> result;
             {
               nb::gil_scoped_release release;
@@ -128,7 +145,8 @@ NB_MODULE(_sembed, m) {
             for (auto& matrix : result) out.append(to_numpy(std::move(matrix)));
             return out;
           },
-          "texts"_a, "batch_size"_a = 32, "max_length"_a = nb::none(), "progress"_a = nb::none(),
+          "texts"_a, "batch_size"_a = 32, "max_length"_a = nb::none(), "prompt"_a = nb::none(),
+          "progress"_a = nb::none(),
           "Per text a float32 [n_tokens, hidden] array of the last hidden state.")
       .def(
           "tokenize",

@@ -1,9 +1,11 @@
 """sembed.SentenceTransformer.encode against sentence-transformers' own outputs, argument by
 argument (goldens: scripts/make_python_goldens.py and make_sentence_transformers_golden.py)."""
+import sys
+
 import numpy as np
 import pytest
 
-from conftest import GOLDEN, cosines
+from conftest import GOLDEN, ROOT, cosines
 import sembed
 
 # The issue's bars for float embeddings.
@@ -120,3 +122,22 @@ def test_max_seq_length_setter(model):
     assert m.tokenize([long_text])["input_ids"].shape == (1, 16)
     short = m.encode([long_text])
     assert np.allclose(short, model.encode([" ".join(["word"] * 14)]), atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def prompt_model(model, tmp_path_factory):
+    """The default model with saved prompts and include_prompt: false (scripts/model_variants.py)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from model_variants import make_prompt_variant
+
+    return sembed.SentenceTransformer(str(make_prompt_variant(model.model_dir, tmp_path_factory.mktemp("v") / "m")))
+
+
+def test_saved_prompts_and_pooling_without_prompt_tokens(prompt_model, golden, texts):
+    assert prompt_model.prompts == {"query": "query: ", "document": "passage: "}
+    assert_close(prompt_model.encode_query(texts[:12]), golden["prompt_variant_query"])
+    assert_close(prompt_model.encode_document(texts[:12]), golden["prompt_variant_document"])
+    assert_close(prompt_model.encode(texts[:12]), golden["prompt_variant_plain"])
+    assert_close(prompt_model.encode(texts[:12], prompt="search: "), golden["prompt_variant_custom"])
+    tokens = prompt_model.encode(texts[:3], prompt="search: ", output_value="token_embeddings")
+    assert_close(np.concatenate(tokens), golden["prompt_variant_tokens"])
