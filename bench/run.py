@@ -160,6 +160,8 @@ def peer_command(key: str, model_dir: str, threads: int, ctx: dict) -> list[str]
         return [ctx["driver"], "--model", model_dir, "--threads", str(threads)]
     if key == "torch":
         return [py, os.path.join(PEERS, "st_torch.py"), model_dir, str(threads)]
+    if key == "sembed-py":
+        return [ctx["sembed_python"], os.path.join(PEERS, "sembed_py.py"), model_dir, str(threads)]
     onnx_file = {"ort": "model.onnx", "ort-O2": "model_O2.onnx",
                  "ort-int8": "model_qint8_avx512_vnni.onnx"}[key]
     return [py, os.path.join(PEERS, "ort_peer.py"), model_dir,
@@ -168,6 +170,7 @@ def peer_command(key: str, model_dir: str, threads: int, ctx: dict) -> list[str]
 
 PEER_LABELS = {
     "sembed": "sembed (fp32)",
+    "sembed-py": "sembed Python package (fp32)",
     "torch": "sentence-transformers + torch (fp32)",
     "ort": "ONNX Runtime fp32",
     "ort-O2": "ONNX Runtime fp32, O2 fusions",
@@ -324,6 +327,9 @@ def run_group(title: str, model_dir: str, threads: int, peer_keys: list[str], se
                      os.path.join(tmp, f"{key}.log"), nice)
             r["engine"] = p.ready.get("engine")
             r["start_seconds"] = p.start_seconds
+            for extra in ("import_ms", "load_ms"):  # reported by peers that time them
+                if extra in p.ready:
+                    r[extra] = p.ready[extra]
             for set_name, s in sets.items():
                 p.ask(f"load {set_name} {s['path']}")
             peers[key] = p
@@ -713,6 +719,9 @@ def parse_args() -> argparse.Namespace:
                          "(default -15 as root, else 0; 0 disables)")
     ap.add_argument("--gap", type=float, default=0.3,
                     help="seconds of idle between engines (lets spinning thread pools sleep)")
+    ap.add_argument("--sembed-python", default=os.environ.get("SEMBED_PYTHON"),
+                    help="interpreter with the sembed package for the sembed-py peer (default "
+                         "build-pip/venv/bin/python, made by scripts/test_python.sh)")
     ap.add_argument("--python", default=None, help="interpreter with the peers' packages "
                     "(default bench/.venv/bin/python, or $BENCH_PYTHON)")
     a = ap.parse_args()
@@ -744,7 +753,8 @@ def main() -> None:
         sys.exit(f"run.py: no model in {model_dir}: run scripts/fetch_default_model.sh")
     load_start = loadavg()
 
-    ctx: dict = {"onnx_dirs": {}}
+    ctx: dict = {"onnx_dirs": {}, "sembed_python": args.sembed_python
+                 or os.path.join(ROOT, "build-pip", "venv", "bin", "python")}
     enc_binary = None
     if "sembed" in args.peers:
         if args.no_build:

@@ -30,3 +30,26 @@ def make_lowercasing_variant(model_dir, dest):
     edit("tokenizer_config.json", do_lower_case=False, strip_accents=False)
     edit("sentence_bert_config.json", do_lower_case=True)
     return dest
+
+
+PROMPT_VARIANT_PROMPTS = {"query": "query: ", "document": "passage: "}
+
+
+def make_prompt_variant(model_dir, dest):
+    """A copy of the model with saved prompts (config_sentence_transformers.json:
+    PROMPT_VARIANT_PROMPTS) and a Pooling module that leaves prompt tokens out
+    (1_Pooling/config.json include_prompt: false), as instruction-tuned models ship. The weights
+    are symlinked, not copied."""
+    model_dir, dest = pathlib.Path(model_dir), pathlib.Path(dest)
+    shutil.copytree(model_dir, dest, ignore=shutil.ignore_patterns("model.safetensors"))
+    os.symlink(model_dir.resolve() / "model.safetensors", dest / "model.safetensors")
+    config_path = dest / "config_sentence_transformers.json"
+    config = json.loads(config_path.read_text()) if config_path.exists() else {}
+    config["prompts"] = dict(PROMPT_VARIANT_PROMPTS)
+    config["default_prompt_name"] = None
+    config_path.write_text(json.dumps(config))
+    pooling_path = dest / "1_Pooling" / "config.json"
+    pooling = json.loads(pooling_path.read_text())
+    pooling["include_prompt"] = False
+    pooling_path.write_text(json.dumps(pooling))
+    return dest

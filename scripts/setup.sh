@@ -10,7 +10,8 @@ cd "$root"
 
 apt_packages=(build-essential cmake pkg-config libdnnl-dev libutf8proc-dev libonig-dev nlohmann-json3-dev
               libcpp-httplib-dev libboost-dev zlib1g-dev libcli11-dev libgtest-dev libbenchmark-dev
-              python3-venv unzip)
+              python3-venv unzip
+              python3-dev ccache)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,7 +35,13 @@ if ! .venv/bin/python -c "import tokenizers, numpy, openai, torch, transformers,
 fi
 
 build_dir=${SEMBED_BUILD_DIR:-build}
-cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+# ccache: a rebuild after a small change is fast, and scripts/test_python.sh's `pip install .`
+# (a second build tree) gets the library objects from this build instead of compiling them again.
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
 targets=()
 for t in "$@"; do targets+=(--target "$t"); done
 cmake --build "$build_dir" -j"$(nproc)" "${targets[@]}"

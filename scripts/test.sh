@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The test command: sets up everything (scripts/setup.sh) and runs the whole test suite.
+# The test command: sets up everything (scripts/setup.sh) and runs the whole test suite: the C++
+# tests (ctest), the ThreadSanitizer check and the Python package (pip install . + pytest).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -23,3 +24,4 @@ if [ -n "$unexpected" ]; then
   exit 1
 fi
 scripts/check_thread_safety.sh
+scripts/test_python.sh
