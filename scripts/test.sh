@@ -14,7 +14,7 @@ export SEMBED_BERT_BASE_RANDOM_DIR=${SEMBED_BERT_BASE_RANDOM_DIR:-$(cd "$build_d
 log="$build_dir/ctest-output.txt"
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" 2>&1 | tee "$log"
 # A skipped test is a check that did not run: it fails the test command unless allow-listed.
-skipped=$(sed -n 's/^ *[0-9]* - \(.*\) (Skipped)$/\1/p' "$log")
+skipped=$(sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (Skipped)$/\1/p' "$log")
 unexpected=""
 for t in $skipped; do
   grep -qE "^$t([[:space:]]|\$)" tests/skip_allowlist.txt || unexpected+=" $t"
