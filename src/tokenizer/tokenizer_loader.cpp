@@ -124,8 +124,15 @@ void finish(Tokenizer::Impl& impl, std::vector<AddedToken> added) {
   if (impl.padding) {
     impl.pad_id = impl.padding->pad_id;
     impl.pad_token = impl.padding->pad_token;
-  } else if (const AddedToken* t = impl.added.find_content("[PAD]")) {
-    impl.pad_id = t->id;
+  } else {
+    // No padding block: the vocabulary's pad token, BERT's or SentencePiece's spelling.
+    for (const char* name : {"[PAD]", "<pad>"}) {
+      if (const AddedToken* t = impl.added.find_content(name)) {
+        impl.pad_id = t->id;
+        impl.pad_token = name;
+        break;
+      }
+    }
   }
 }
 

@@ -119,7 +119,10 @@ def run_sembed(binary, model_dir, lines, extra):
                           capture_output=True)
     if proc.returncode != 0:
         raise SystemExit("sembed failed (%s): %s" % (" ".join(extra), proc.stderr.decode()[:2000]))
-    out = proc.stdout.decode("utf-8").splitlines()
+    # Split on '\n' only: token strings may hold U+2028, U+0085 ... which splitlines() splits on.
+    out = proc.stdout.decode("utf-8").split("\n")
+    if out and out[-1] == "":
+        out.pop()
     if len(out) != len(lines):
         raise SystemExit("sembed printed %d lines for %d inputs" % (len(out), len(lines)))
     return [json.loads(l) for l in out]
@@ -146,7 +149,8 @@ def compare(inputs, ref_encodings, mine, name, failures):
     return bad
 
 
-def run_mode(binary, label, model_dir, ref, texts, pairs, max_length, padding, failures):
+def run_mode(binary, label, model_dir, ref, texts, pairs, max_length, padding, failures,
+             pad_token="[PAD]"):
     """One sembed run and the matching reference encodings."""
     ref.no_padding()
     if max_length:
@@ -157,9 +161,9 @@ def run_mode(binary, label, model_dir, ref, texts, pairs, max_length, padding, f
     if padding != "none":
         extra += ["--padding", padding]
         if padding == "longest":
-            ref.enable_padding(pad_id=ref.token_to_id("[PAD]"), pad_token="[PAD]")
+            ref.enable_padding(pad_id=ref.token_to_id(pad_token), pad_token=pad_token)
         else:
-            ref.enable_padding(pad_id=ref.token_to_id("[PAD]"), pad_token="[PAD]", length=max_length)
+            ref.enable_padding(pad_id=ref.token_to_id(pad_token), pad_token=pad_token, length=max_length)
     # Chunks keep memory bounded; padding applies per chunk on both sides alike.
     bad = 0
     name = "%s %s max_length=%s padding=%s" % (label, "pairs" if pairs else "single",

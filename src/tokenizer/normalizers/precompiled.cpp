@@ -6,7 +6,8 @@
 // point is looked up alone. Origins follow the reference's transform (transform.hpp): a
 // replacement's code points take the origin of the code points they replace, a longer one's
 // extra code points are insertions, a shorter one drops code points after its last one.
-// Grapheme clusters come from utf8proc (see docs/tokenizer.md for the Unicode version caveat).
+// Grapheme clusters come from utf8proc's rules, with the code points that the reference's newer
+// Unicode tables make Extend (grapheme_overrides.inc, measured) treated as Extend.
 #include <utf8proc.h>
 
 #include <memory>
@@ -21,6 +22,18 @@
 
 namespace sembed::tokenizer {
 namespace {
+
+#include "tokenizer/normalizers/grapheme_overrides.inc"
+
+// The code point utf8proc's cluster rules see: an Extend stand-in for the measured overrides.
+utf8proc_int32_t grapheme_class_of(char32_t c) {
+  if (c >= 0x800) {
+    for (const auto& r : kExtendOverrides) {
+      if (c >= r[0] && c <= r[1]) return 0x300;  // COMBINING GRAVE ACCENT: Extend
+    }
+  }
+  return static_cast<utf8proc_int32_t>(c);
+}
 
 class Precompiled final : public Normalizer {
  public:
@@ -64,9 +77,8 @@ class Precompiled final : public Normalizer {
       // One extended grapheme cluster [i, j).
       size_t j = i + 1;
       utf8proc_int32_t state = 0;
-      while (j < n &&
-             !utf8proc_grapheme_break_stateful(static_cast<utf8proc_int32_t>(chars[j - 1]),
-                                               static_cast<utf8proc_int32_t>(chars[j]), &state)) {
+      while (j < n && !utf8proc_grapheme_break_stateful(grapheme_class_of(chars[j - 1]),
+                                                        grapheme_class_of(chars[j]), &state)) {
         ++j;
       }
       chunk.clear();
