@@ -27,10 +27,7 @@ using sembed::tokenizer::Tokenizer;
 
 namespace {
 
-std::string source_dir() {
-  const std::string here = __FILE__;  // .../fuzz/bpe_fuzz.cpp
-  return here.substr(0, here.rfind("/fuzz/"));
-}
+std::string source_dir() { return SEMBED_SOURCE_DIR; }  // set by fuzz/CMakeLists.txt
 
 const Tokenizer& test_tokenizer(int which) {
   static const char* kNames[] = {"roberta", "roberta-prefix", "whitespace-suffix", "prefix-fuse",
