@@ -42,6 +42,8 @@ const Tokenizer& test_tokenizer(int which) {
   return all[static_cast<size_t>(which)];
 }
 
+// vocab 0: ids unchecked (a tokenizer.json's post-processor may name any id, as the reference
+// allows; found by this target, run 1).
 void check(const Encoding& e, size_t chars_a, size_t chars_b, size_t vocab) {
   const size_t n = e.ids.size();
   if (e.type_ids.size() != n || e.tokens.size() != n || e.offsets.size() != n ||
@@ -49,7 +51,7 @@ void check(const Encoding& e, size_t chars_a, size_t chars_b, size_t vocab) {
     std::abort();
   }
   for (size_t i = 0; i < n; ++i) {
-    if (e.ids[i] < 0 || static_cast<size_t>(e.ids[i]) >= vocab) std::abort();
+    if (e.ids[i] < 0 || (vocab > 0 && static_cast<size_t>(e.ids[i]) >= vocab)) std::abort();
     const auto [s, t] = e.offsets[i];
     if (s > t || t > std::max(chars_a, chars_b)) std::abort();
   }
@@ -113,7 +115,7 @@ void load_json(std::string_view rest) {
     const Tokenizer tok = Tokenizer::from_json_text(rest, "fuzz.json");
     const std::string text = "Hello wörld, it's 2024! \xF0\x9F\x98\x80 <s>x</s>";
     const Encoding e = tok.encode(text);
-    check(e, sembed::utf8::count_code_points(text), 0, tok.vocab_size());
+    check(e, sembed::utf8::count_code_points(text), 0, 0);
     tok.decode(e.ids, true);
   } catch (const sembed::Error&) {
   }
