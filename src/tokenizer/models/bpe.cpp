@@ -6,7 +6,6 @@
 #include <atomic>
 #include <cstdio>
 #include <sembed/error.hpp>
-#include <unordered_map>
 
 #include "core/utf8.hpp"
 #include "tokenizer/stage_json.hpp"
@@ -36,12 +35,66 @@ struct HeapEntry {
   bool operator<(const HeapEntry& o) const { return rank != o.rank ? rank > o.rank : pos > o.pos; }
 };
 
-struct WordCache {
-  uint64_t instance = 0;
-  std::unordered_map<std::u32string, std::vector<ModelToken>> entries;
+// Recent words of one thread and their tokens: open addressing over a flat arena (a node-based
+// std::unordered_map spent more time in its buckets than BPE spends merging). Emptied when full.
+class WordCache {
+ public:
+  static constexpr size_t kMaxEntries = 16384;
+  static constexpr size_t kMaxWord = 64;  // longer words are not cached
+
+  // The cached tokens of word[0..n), or false.
+  bool find(uint64_t instance, const char32_t* word, size_t n, std::vector<ModelToken>& out) {
+    if (instance != instance_) reset(instance);
+    const uint64_t h = hash(word, n);
+    for (size_t i = h & kMask;; i = (i + 1) & kMask) {
+      const Slot& slot = slots_[i];
+      if (slot.key_len == 0) return false;
+      if (slot.hash == h && slot.key_len == n &&
+          std::equal(word, word + n, keys_.begin() + slot.key_off)) {
+        out.insert(out.end(), tokens_.begin() + slot.tok_off,
+                   tokens_.begin() + slot.tok_off + slot.tok_len);
+        return true;
+      }
+    }
+  }
+
+  void insert(const char32_t* word, size_t n, const ModelToken* tokens, size_t count) {
+    if (count_ >= kMaxEntries) reset(instance_);
+    const uint64_t h = hash(word, n);
+    size_t i = h & kMask;
+    while (slots_[i].key_len != 0) i = (i + 1) & kMask;
+    slots_[i] = {h, static_cast<uint32_t>(keys_.size()), static_cast<uint32_t>(n),
+                 static_cast<uint32_t>(tokens_.size()), static_cast<uint32_t>(count)};
+    keys_.insert(keys_.end(), word, word + n);
+    tokens_.insert(tokens_.end(), tokens, tokens + count);
+    ++count_;
+  }
+
+ private:
+  static constexpr size_t kSlots = kMaxEntries * 2;  // load factor <= 0.5
+  static constexpr size_t kMask = kSlots - 1;
+  struct Slot {
+    uint64_t hash;
+    uint32_t key_off, key_len, tok_off, tok_len;  // key_len 0: empty (words are never empty)
+  };
+  static uint64_t hash(const char32_t* word, size_t n) {
+    uint64_t h = 0x9E3779B97F4A7C15ULL ^ n;
+    for (size_t i = 0; i < n; ++i) h = (h ^ word[i]) * 0x100000001B3ULL;
+    return mix(h);
+  }
+  void reset(uint64_t instance) {
+    instance_ = instance;
+    slots_.assign(kSlots, Slot{0, 0, 0, 0, 0});
+    keys_.clear();
+    tokens_.clear();
+    count_ = 0;
+  }
+  uint64_t instance_ = 0;
+  std::vector<Slot> slots_ = std::vector<Slot>(kSlots, Slot{0, 0, 0, 0, 0});
+  std::vector<char32_t> keys_;
+  std::vector<ModelToken> tokens_;
+  size_t count_ = 0;
 };
-constexpr size_t kCacheLimit = 16384;  // words per thread; the cache is emptied when full
-constexpr size_t kCacheMaxWord = 64;   // longer words are not cached
 
 std::atomic<uint64_t> next_instance{1};
 
@@ -126,26 +179,15 @@ void Bpe::tokenize(const char32_t* word, size_t n, std::vector<ModelToken>& out)
       return;
     }
   }
-  if (n > kCacheMaxWord) {
+  if (n > WordCache::kMaxWord) {
     merge_word(word, n, out);
     return;
   }
   thread_local WordCache cache;
-  thread_local std::u32string key;
-  if (cache.instance != instance_) {
-    cache.entries.clear();
-    cache.instance = instance_;
-  }
-  key.assign(word, n);
-  if (auto it = cache.entries.find(key); it != cache.entries.end()) {
-    out.insert(out.end(), it->second.begin(), it->second.end());
-    return;
-  }
+  if (cache.find(instance_, word, n, out)) return;
   const size_t first = out.size();
   merge_word(word, n, out);
-  if (cache.entries.size() >= kCacheLimit) cache.entries.clear();
-  cache.entries.emplace(
-      key, std::vector<ModelToken>(out.begin() + static_cast<std::ptrdiff_t>(first), out.end()));
+  cache.insert(word, n, out.data() + first, out.size() - first);
 }
 
 void Bpe::merge_word(const char32_t* word, size_t n, std::vector<ModelToken>& out) const {
