@@ -16,24 +16,17 @@
 #include <thread>
 
 #include "npy_reader.hpp"
+#include "sts_benchmark.hpp"
 
 namespace sembed {
 namespace {
 
-const std::vector<std::string> kSeedSentences = {
-    "Today's consumers want options that help them take control of their financial lives on the "
-    "go. CardValet from Fiserv is a mobile app that allows financial institutions to deliver the "
-    "experiences consumers expect by enabling them to define when, where and how their cards are "
-    "used.",
-    "Consumer’s want options that let them take control of their financial lives on the go. "
-    "CardValet from Fiserv is a mobile app that helps banks deliver consumer experiences by "
-    "enabling them to define when, where and how their cards are used.",
-    "CardValet from Fiserv is a mobile app that consumers expect them to enable their cards and "
-    "define when their cards are used. CardValet can be used as A branded app that can be "
-    "integrated via single sign-on with your mobile banking platform giving cardholders a seamless "
-    "banking experience",
-    "Standing on one's head at job interviews forms a lasting impression.",
-};
+using testing::cosine;
+using testing::kSeedSentences;
+using testing::max_abs_diff;
+using testing::read_sts_test;
+using testing::spearman;
+using testing::StsTest;
 
 // SEMBED_TEST_THREADS sets the encoder's threads per call. The ThreadSanitizer run sets it to 1:
 // libgomp is not instrumented, so TSan cannot see OpenMP's barriers inside one call and reports
@@ -50,70 +43,6 @@ std::shared_ptr<Model> default_model() {
 nlohmann::json reference() {
   std::ifstream in(std::string(SEMBED_SOURCE_DIR) + "/tests/golden/minilm_reference.json");
   return nlohmann::json::parse(in);
-}
-
-struct StsTest {
-  std::vector<std::string> sentences;  // pair i: sentences[2i], sentences[2i+1]
-  std::vector<double> gold;
-};
-
-StsTest read_sts_test() {
-  std::ifstream in(std::string(SEMBED_TEST_DATA) + "/stsbenchmark/sts-test.csv");
-  StsTest sts;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    std::string col;
-    while (std::getline(ss, col, '\t')) cols.push_back(col);
-    sts.gold.push_back(std::stod(cols.at(4)));
-    sts.sentences.push_back(cols.at(5));
-    sts.sentences.push_back(cols.at(6));
-  }
-  return sts;
-}
-
-std::vector<double> average_ranks(const std::vector<double>& v) {
-  std::vector<size_t> idx(v.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-  std::vector<double> ranks(v.size());
-  for (size_t i = 0; i < idx.size();) {
-    size_t j = i;
-    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) ++j;
-    for (size_t k = i; k <= j; ++k) ranks[idx[k]] = (i + j) / 2.0 + 1;
-    i = j + 1;
-  }
-  return ranks;
-}
-
-double spearman(const std::vector<double>& x, const std::vector<double>& y) {
-  const auto rx = average_ranks(x), ry = average_ranks(y);
-  const double mx = std::accumulate(rx.begin(), rx.end(), 0.0) / rx.size();
-  const double my = std::accumulate(ry.begin(), ry.end(), 0.0) / ry.size();
-  double sxy = 0, sxx = 0, syy = 0;
-  for (size_t i = 0; i < rx.size(); ++i) {
-    sxy += (rx[i] - mx) * (ry[i] - my);
-    sxx += (rx[i] - mx) * (rx[i] - mx);
-    syy += (ry[i] - my) * (ry[i] - my);
-  }
-  return sxy / std::sqrt(sxx * syy);
-}
-
-double cosine(const float* a, const float* b, size_t n) {
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t j = 0; j < n; ++j) {
-    ab += double(a[j]) * b[j];
-    aa += double(a[j]) * a[j];
-    bb += double(b[j]) * b[j];
-  }
-  return ab / std::sqrt(aa * bb);
-}
-
-float max_abs_diff(const float* a, const float* b, size_t n) {
-  float worst = 0;
-  for (size_t j = 0; j < n; ++j) worst = std::max(worst, std::fabs(a[j] - b[j]));
-  return worst;
 }
 
 TEST(MiniLmParity, EveryStsTestSentenceMatchesSentenceTransformers) {

@@ -14,24 +14,16 @@
 #include <sstream>
 
 #include "npy_reader.hpp"
+#include "sts_benchmark.hpp"
 
 namespace sembed {
 namespace {
 
-const std::vector<std::string> kSeedSentences = {
-    "Today's consumers want options that help them take control of their financial lives on the "
-    "go. CardValet from Fiserv is a mobile app that allows financial institutions to deliver the "
-    "experiences consumers expect by enabling them to define when, where and how their cards are "
-    "used.",
-    "Consumer’s want options that let them take control of their financial lives on the go. "
-    "CardValet from Fiserv is a mobile app that helps banks deliver consumer experiences by "
-    "enabling them to define when, where and how their cards are used.",
-    "CardValet from Fiserv is a mobile app that consumers expect them to enable their cards and "
-    "define when their cards are used. CardValet can be used as A branded app that can be "
-    "integrated via single sign-on with your mobile banking platform giving cardholders a seamless "
-    "banking experience",
-    "Standing on one's head at job interviews forms a lasting impression.",
-};
+using testing::cosine;
+using testing::kSeedSentences;
+using testing::read_sts_test;
+using testing::spearman;
+using testing::StsTest;
 
 std::filesystem::path mpnet_dir() {
   const char* home = std::getenv("SEMBED_MODEL_HOME");
@@ -55,62 +47,10 @@ nlohmann::json reference() {
   return nlohmann::json::parse(in);
 }
 
-std::vector<std::string> sts_sentences(std::vector<double>& gold) {
-  std::ifstream in(std::string(SEMBED_TEST_DATA) + "/stsbenchmark/sts-test.csv");
-  std::vector<std::string> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::vector<std::string> cols;
-    std::stringstream ss(line);
-    std::string col;
-    while (std::getline(ss, col, '\t')) cols.push_back(col);
-    gold.push_back(std::stod(cols.at(4)));
-    out.push_back(cols.at(5));
-    out.push_back(cols.at(6));
-  }
-  return out;
-}
-
-double cosine(const float* a, const float* b, size_t n) {
-  double ab = 0, aa = 0, bb = 0;
-  for (size_t j = 0; j < n; ++j) {
-    ab += double(a[j]) * b[j];
-    aa += double(a[j]) * a[j];
-    bb += double(b[j]) * b[j];
-  }
-  return ab / std::sqrt(aa * bb);
-}
-
-std::vector<double> ranks(const std::vector<double>& v) {
-  std::vector<size_t> idx(v.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](size_t a, size_t b) { return v[a] < v[b]; });
-  std::vector<double> r(v.size());
-  for (size_t i = 0; i < idx.size();) {
-    size_t j = i;
-    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) ++j;
-    for (size_t k = i; k <= j; ++k) r[idx[k]] = (i + j) / 2.0 + 1;
-    i = j + 1;
-  }
-  return r;
-}
-
-double spearman(const std::vector<double>& x, const std::vector<double>& y) {
-  const auto rx = ranks(x), ry = ranks(y);
-  const double mx = std::accumulate(rx.begin(), rx.end(), 0.0) / rx.size();
-  const double my = std::accumulate(ry.begin(), ry.end(), 0.0) / ry.size();
-  double sxy = 0, sxx = 0, syy = 0;
-  for (size_t i = 0; i < rx.size(); ++i) {
-    sxy += (rx[i] - mx) * (ry[i] - my);
-    sxx += (rx[i] - mx) * (rx[i] - mx);
-    syy += (ry[i] - my) * (ry[i] - my);
-  }
-  return sxy / std::sqrt(sxx * syy);
-}
-
 TEST(MpnetParity, EveryStsTestSentenceMatchesSentenceTransformers) {
-  std::vector<double> gold;
-  const auto sentences = sts_sentences(gold);
+  const StsTest sts = read_sts_test();
+  const std::vector<std::string>& sentences = sts.sentences;
+  const std::vector<double>& gold = sts.gold;
   ASSERT_EQ(sentences.size(), 2758u);
   const Matrix golden =
       testing::read_npy_f32(std::string(SEMBED_SOURCE_DIR) + "/tests/golden/mpnet_sts_test.npy");
