@@ -98,12 +98,13 @@ class ServeOptions(unittest.TestCase):
             self.assertEqual(srv.request("GET", "/health")[0], 200)  # alive afterwards
 
     def test_auto_truncate(self):
+        # TEI answers an input over max_seq_length with truncation off by 422 (docs/server.md).
         with ServeProcess(SEMBED) as srv:
-            self.assertEqual(srv.request("POST", "/embed", {"inputs": LONG})[0], 413)
+            self.assertEqual(srv.request("POST", "/embed", {"inputs": LONG})[0], 422)
         with ServeProcess(SEMBED, "--auto-truncate") as srv:
             self.assertEqual(srv.request("POST", "/embed", {"inputs": LONG})[0], 200)
             self.assertEqual(srv.request("POST", "/embed", {"inputs": LONG, "truncate": False})[0],
-                             413)
+                             422)
 
     def check_api_key(self, srv):
         self.assertEqual(srv.request("GET", "/health")[0], 200)  # no key needed
