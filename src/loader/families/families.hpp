@@ -31,6 +31,10 @@ std::string supported_model_types();
 EncoderConfig read_encoder_config(const std::filesystem::path& config_file);
 
 // The per-family readers (see each file).
+// The config.json fields BERT and RoBERTa share (sizes, pad id, LayerNorm eps, activation,
+// absolute positions only), with the family's defaults for the vocabulary size and pad id.
+void read_bert_shaped_fields(const nlohmann::json& j, const std::filesystem::path& file,
+                             int default_vocab_size, int default_pad_token_id, EncoderConfig& c);
 EncoderConfig read_bert_config(const nlohmann::json& j, const std::filesystem::path& file);
 EncoderConfig read_roberta_config(const nlohmann::json& j, const std::filesystem::path& file);
 EncoderConfig read_mpnet_config(const nlohmann::json& j, const std::filesystem::path& file);

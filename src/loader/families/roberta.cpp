@@ -20,20 +20,7 @@ EncoderConfig read_roberta_config(const nlohmann::json& j, const std::filesystem
       config_architecture(j, file, {"Roberta", "XLMRoberta", "Camembert"}, "RoBERTa", base);
   // RobertaConfig's default vocabulary is GPT-2's; XLM-R's and CamemBERT's configs default to
   // BERT's. Real checkpoints always give it.
-  c.vocab_size =
-      config_int(j, "vocab_size", file, type == "roberta" ? 50265 : 30522, 1, 10'000'000);
-  c.hidden_size = config_int(j, "hidden_size", file, 768, 1, 65536);
-  c.num_hidden_layers = config_int(j, "num_hidden_layers", file, 12, 1, 1024);
-  c.num_attention_heads = config_int(j, "num_attention_heads", file, 12, 1, 65536);
-  c.intermediate_size = config_int(j, "intermediate_size", file, 3072, 1, 1 << 20);
-  c.max_position_embeddings = config_int(j, "max_position_embeddings", file, 512, 1, 1 << 20);
-  c.type_vocab_size = config_int(j, "type_vocab_size", file, 2, 1, 65536);
-  c.pad_token_id = config_int(j, "pad_token_id", file, 1, 0, c.vocab_size - 1);
-  c.layer_norm_eps = config_eps(j, "layer_norm_eps", file, 1e-12f);
-  c.activation = config_activation(j, "hidden_act", file, c.hidden_act);
-  if (auto pos = json_string(j, "position_embedding_type", file); pos && *pos != "absolute")
-    throw Error(file.string() + ": position_embedding_type '" + *pos +
-                "' is not supported (only 'absolute')");
+  read_bert_shaped_fields(j, file, type == "roberta" ? 50265 : 30522, 1, c);
   c.position_ids = PositionIds::AfterPadding;
   c.padding_idx = c.pad_token_id;  // RobertaEmbeddings: padding_idx = config.pad_token_id
   c.names = bert_layout_names(c.num_hidden_layers);
