@@ -33,7 +33,8 @@ bool parse_direction_left(const Fields& f) {
 void reject_prompt_name(const Fields& f) {
   if (f.string("prompt_name")) {
     throw ApiError(kTeiTypeStatus,
-                   "`prompt_name` is not supported: sembed models define no prompts",
+                   "`prompt_name` is not supported by the server yet (the CLI's --prompt-name, the "
+                   "library and the Python package apply a model's prompts)",
                    "prompt_name");
   }
 }
