@@ -144,6 +144,15 @@ void Batcher::owner_loop() {
     }
     report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     report.failed = error != nullptr;
+    // Report before any caller is answered, so a client that reads /metrics after its response
+    // always sees the batch that produced it.
+    if (observer_) {
+      try {
+        observer_(report);
+      } catch (...) {
+        // Metrics must never stop the batcher.
+      }
+    }
 
     for (auto& slice : slices) {
       Pending& req = *slice.request;
@@ -167,13 +176,6 @@ void Batcher::owner_loop() {
       if (req.rows_done == req.ids.size()) {
         req.ids = {};
         req.promise.set_value(std::move(req.result));
-      }
-    }
-    if (observer_) {
-      try {
-        observer_(report);
-      } catch (...) {
-        // Metrics must never stop the batcher.
       }
     }
   }
