@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <thread>
 
 #include "test_util.hpp"
@@ -119,6 +120,32 @@ TEST(Linear, RowsAreBitIdenticalWhateverTheBatch) {
       }
     }
   }
+}
+
+// More distinct row counts than the kernel cache holds: memory stays bounded, and a row count whose
+// kernel was evicted and rebuilt still gives the same bits.
+TEST(Linear, KernelCacheIsBoundedAndEvictionKeepsTheBits) {
+  const int64_t n = 384, k = 384, max_m = 120;
+  auto x = random_vector(max_m * k, 13);
+  auto w = random_vector(n * k, 14, 0.05f);
+  auto b = random_vector(n, 15);
+  Linear lin(w.data(), b.data(), n, k, Epilogue::None);
+  std::vector<std::vector<float>> first(max_m + 1);
+  for (int64_t m = 1; m <= max_m; ++m) {
+    first[m].resize(m * n);
+    lin.forward(x.data(), m, first[m].data(), 1);
+  }
+  EXPECT_LE(lin.cached_kernels(), 32u);
+  // It is a cache: recent row counts stay compiled (below AVX-512 every call uses one fixed row
+  // count, so there is one kernel per thread count).
+  if (std::string(lin.implementation(max_m, 1)).rfind("brg", 0) == 0)
+    EXPECT_GE(lin.cached_kernels(), 16u);
+  std::vector<float> again(max_m * n);
+  for (int64_t m = max_m; m >= 1; --m) {
+    lin.forward(x.data(), m, again.data(), 1);
+    EXPECT_EQ(0, std::memcmp(again.data(), first[m].data(), sizeof(float) * m * n)) << "m=" << m;
+  }
+  EXPECT_LE(lin.cached_kernels(), 32u);
 }
 
 TEST(Linear, ConcurrentCallersGetIdenticalResults) {

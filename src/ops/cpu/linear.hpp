@@ -11,7 +11,7 @@
 //   Accumulate y = y + (x·Wᵀ + b)                (residual add: y holds the residual on entry)
 //
 // Batch invariance: a primitive is created per row count M (and thread count) with the weight
-// layout pinned to the prepacked one. Measured on oneDNN 2.6 (brgemm AVX-512 kernel): every row's
+// layout pinned to the prepacked one, and kept in a small least-recently-used cache. Measured on oneDNN 2.6 (brgemm AVX-512 kernel): every row's
 // result is bit-identical for any M and any thread count, so a sentence's numbers never depend on
 // what it is batched with. oneDNN's runtime-M ("any M") kernel is not: it rounds differently per
 // M, so it is avoided. Below AVX-512 oneDNN picks its gemm kernel, which also rounds per M: there
@@ -48,6 +48,9 @@ class Linear {
   int64_t out_features() const;
   // oneDNN's implementation name for a given row count, e.g. "brg:avx512_core" (for benches).
   const char* implementation(int64_t rows, int threads) const;
+  // Compiled kernels held now: one per recent (row count, thread count), at most a fixed bound
+  // (see linear.cpp), least recently used evicted.
+  size_t cached_kernels() const;
 
  private:
   struct Impl;
