@@ -153,6 +153,15 @@ Tokenizer Tokenizer::from_model_dir(const std::filesystem::path& dir) {
   if (std::filesystem::exists(dir / "tokenizer.json"))
     return from_tokenizer_json(dir / "tokenizer.json");
   if (std::filesystem::exists(dir / "vocab.txt")) return from_vocab_dir(dir);
+  for (const char* sp : {"sentencepiece.bpe.model", "spiece.model", "tokenizer.model"}) {
+    if (std::filesystem::exists(dir / sp)) {
+      // Older XLM-R / T5-style checkpoints: only the SentencePiece model, which sembed does not
+      // read. transformers converts it to the tokenizer.json sembed reads.
+      throw Error(dir.string() + ": has " + sp +
+                  " but no tokenizer.json; sembed reads tokenizer.json — write one with "
+                  "transformers: AutoTokenizer.from_pretrained(dir).save_pretrained(dir)");
+    }
+  }
   throw Error(dir.string() + ": no tokenizer.json nor vocab.txt");
 }
 

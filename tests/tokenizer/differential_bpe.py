@@ -52,6 +52,20 @@ BEHAVIORS = ["Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Con
 # the reference's).
 REGEXES = [r"\s+", r"[aeiou]+|[,.;:!?]", r"'s|'t|(?<=a)b|x(?=y)", r"\d|(?i:the)", r"", r"a*"]
 
+BYTELEVEL_POST = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}
+TEMPLATE_POST = {
+    "type": "TemplateProcessing",
+    "single": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+               {"SpecialToken": {"id": "</s>", "type_id": 0}}],
+    "pair": [{"SpecialToken": {"id": "<s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}},
+             {"SpecialToken": {"id": "</s>", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}},
+             {"SpecialToken": {"id": "</s>", "type_id": 1}}],
+    "special_tokens": {"<s>": {"id": "<s>", "ids": [0], "tokens": ["<s>"]},
+                       "</s>": {"id": "</s>", "ids": [2], "tokens": ["</s>"]}}}
+# Variants also run on pairs and with truncation (their post-processor decides both).
+PAIR_VARIANTS = ("post-sequence-bytelevel-template", "post-sequence-template-bytelevel",
+                 "post-sequence-roberta-bytelevel", "post-sequence-bytelevel-only")
+
 # (name, base tokenizer, edit of the pre_tokenizer / post_processor blocks)
 VARIANTS = []
 for b in BEHAVIORS:
@@ -84,6 +98,19 @@ VARIANTS += [
     ("roberta-no-trim", "roberta", {
         "post_processor": {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0],
                            "trim_offsets": False, "add_prefix_space": False}}),
+    # Post-processor Sequences: offset trimming before and after a template, nested, and a
+    # RobertaProcessing followed by a ByteLevel that trims what it left untrimmed.
+    ("post-sequence-bytelevel-template", "roberta", {"post_processor": {"type": "Sequence", "processors": [
+        BYTELEVEL_POST, TEMPLATE_POST]}}),
+    ("post-sequence-template-bytelevel", "roberta", {"post_processor": {"type": "Sequence", "processors": [
+        TEMPLATE_POST, BYTELEVEL_POST]}}),
+    ("post-sequence-nested", "roberta", {"post_processor": {"type": "Sequence", "processors": [
+        {"type": "Sequence", "processors": [BYTELEVEL_POST]}, TEMPLATE_POST]}}),
+    ("post-sequence-roberta-bytelevel", "roberta", {"post_processor": {"type": "Sequence", "processors": [
+        {"type": "RobertaProcessing", "sep": ["</s>", 2], "cls": ["<s>", 0],
+         "trim_offsets": False, "add_prefix_space": True}, BYTELEVEL_POST]}}),
+    ("post-sequence-bytelevel-only", "roberta", {"post_processor": {"type": "Sequence", "processors": [
+        BYTELEVEL_POST]}}),
     ("bytelevel-sequence", "roberta", {"pre_tokenizer": {"type": "Sequence", "pretokenizers": [
         {"type": "Digits", "individual_digits": True},
         {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True,
@@ -185,6 +212,10 @@ def main():
         for label, base, edit in VARIANTS:
             d = make_variant(os.path.join(BPE_DIR, base), os.path.join(tmp, label), edit)
             run(label, d, few, False, None)
+            if label in PAIR_VARIANTS:
+                run(label, d, few[:2000], False, 12)
+                run(label, d, other_pairs[:2000], True, None)
+                run(label, d, other_pairs[:2000], True, 20)
         print("\n".join(failures))
         print("total: %d encodings compared, %d differ (%.1fs)" % (checked, bad, time.time() - t0))
         return 1 if bad else 0

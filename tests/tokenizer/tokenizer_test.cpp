@@ -5,7 +5,9 @@
 #include "tokenizer/tokenizer.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sembed/error.hpp>
@@ -74,6 +76,24 @@ TEST(Tokenizer, RefusesInvalidUtf8NamingTheOffset) {
 
 // An unknown stage type, at any depth, names the file, the field path and the value, and lists
 // what is supported.
+// A directory with only a SentencePiece model (older XLM-R checkpoints) gets an error saying so
+// and how to write the tokenizer.json sembed reads, not a bare "no tokenizer".
+TEST(Tokenizer, SentencePieceOnlyDirectoryIsNamed) {
+  const auto dir = std::filesystem::temp_directory_path() /
+                   ("sembed-spm-only-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "sentencepiece.bpe.model") << "not read";
+  try {
+    Tokenizer::from_model_dir(dir);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("sentencepiece.bpe.model but no tokenizer.json"), std::string::npos) << m;
+    EXPECT_NE(m.find("save_pretrained"), std::string::npos) << m;
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(Tokenizer, UnsupportedComponentIsNamed) {
   struct Case {
     const char* field;

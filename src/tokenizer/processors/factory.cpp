@@ -8,6 +8,7 @@ PostProcessorPtr build_template_processing(const json&, const StageContext&);
 PostProcessorPtr build_bert_processing(const json&, const StageContext&);
 PostProcessorPtr build_roberta_processing(const json&, const StageContext&);
 PostProcessorPtr build_byte_level_processing(const json&, const StageContext&);
+PostProcessorPtr build_post_processor_sequence(const json&, const StageContext&);
 
 namespace {
 
@@ -16,6 +17,7 @@ const StageBuilder<PostProcessorPtr> kPostProcessors[] = {
     {"BertProcessing", build_bert_processing},
     {"RobertaProcessing", build_roberta_processing},
     {"ByteLevel", build_byte_level_processing},
+    {"Sequence", build_post_processor_sequence},
 };
 
 }  // namespace

@@ -19,6 +19,11 @@ class PostProcessor {
   // Combines a (and b when non-null) into out (cleared first).
   virtual void process(const Encoding& a, const Encoding* b, bool add_special_tokens,
                        Encoding& out) const = 0;
+  // For a stage inside a Sequence: true for a stage that only edits each sequence on its own and
+  // merges nothing (ByteLevel's offset trimming), which edit_sequence then does. Stages that add
+  // special tokens and merge the sequences say false.
+  virtual bool edits_each_sequence() const { return false; }
+  virtual void edit_sequence(Encoding& sequence) const { (void)sequence; }
 };
 
 // What the reference does without a post-processor: a, then b, with type ids 0 and 1.

@@ -75,6 +75,10 @@ class ByteLevelProcessing final : public PostProcessor {
       trim_byte_level_offsets(out, a.size(), out.size(), add_prefix_space_);
     }
   }
+  bool edits_each_sequence() const override { return true; }
+  void edit_sequence(Encoding& sequence) const override {
+    if (trim_offsets_) trim_byte_level_offsets(sequence, 0, sequence.size(), add_prefix_space_);
+  }
 
  private:
   bool trim_offsets_, add_prefix_space_;
