@@ -30,6 +30,19 @@ struct NormalizedText {
   }
 };
 
+// Thread-local working texts are kept between calls, so the next short text costs no allocation,
+// but released after a text longer than this many code points: a server's every HTTP thread
+// would otherwise keep the largest text it ever saw (~40 bytes per code point over the stages).
+constexpr size_t kKeptWorkingChars = size_t{1} << 16;
+
+// Releases a thread-local working text on scope exit when it grew past kKeptWorkingChars.
+struct ReleaseWhenLarge {
+  NormalizedText& text;
+  ~ReleaseWhenLarge() {
+    if (text.chars.capacity() > kKeptWorkingChars) text = NormalizedText{};
+  }
+};
+
 struct Split {
   uint32_t begin, end;    // [begin, end) in PreTokenized::text
   int32_t added_id = -1;  // >= 0: an added token with this id (kept whole, never re-split)

@@ -30,6 +30,15 @@ Scratch& scratch() {
   return s;
 }
 
+// Released like a working text (normalized_text.hpp) after a long text, with everything in it.
+struct ScratchRelease {
+  Scratch& s;
+  ~ScratchRelease() {
+    if (s.identity.size() > kKeptWorkingChars || s.pt.text.chars.capacity() > kKeptWorkingChars)
+      s = Scratch{};
+  }
+};
+
 std::string to_utf8(const char32_t* cps, size_t n) {
   std::string s;
   s.reserve(n);
@@ -74,6 +83,7 @@ void Tokenizer::Impl::encode_sequence(std::string_view text, Encoding& out) cons
     throw Error("invalid UTF-8 at byte offset " + std::to_string(*bad));
   }
   Scratch& s = scratch();
+  const ScratchRelease release{s};
   s.original.clear();
   utf8::decode(text, s.original);
   const size_t n = s.original.size();

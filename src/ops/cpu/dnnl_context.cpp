@@ -3,8 +3,20 @@
 
 namespace sembed::ops::cpu {
 
+namespace {
+
+dnnl::engine make_engine() {
+  // oneDNN keeps its own cache of the last 1,024 primitives created (JIT code included), beside
+  // the bounded per-weight cache in linear.cpp; with packed batches of varied shapes it filled up
+  // and held ~200 MB in a server for nothing (every reuse hits linear.cpp's cache first). Off.
+  dnnl::set_primitive_cache_capacity(0);
+  return dnnl::engine(dnnl::engine::kind::cpu, 0);
+}
+
+}  // namespace
+
 const dnnl::engine& engine() {
-  static const dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  static const dnnl::engine e = make_engine();
   return e;
 }
 

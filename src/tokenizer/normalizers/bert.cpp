@@ -56,6 +56,7 @@ void canonical_reorder(std::vector<char32_t>& chars, std::vector<uint8_t>& extra
 void BertNormalizer::normalize(const char32_t* text, const uint32_t* origins, size_t n,
                                NormalizedText& out) const {
   thread_local NormalizedText scratch;
+  const ReleaseWhenLarge release{scratch};
   const bool clean = options_.clean_text;
   const bool chinese = options_.handle_chinese_chars;
   const bool lower = options_.lowercase;
