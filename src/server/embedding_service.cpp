@@ -63,8 +63,10 @@ PromptedIds EmbeddingService::token_ids(const std::string& raw_text, const std::
   const size_t max_len = backend_.info().max_seq_length;
   auto too_long = [&](const std::string& count) {
     return ApiError(options.too_long_status,
-                    "`" + name + "` has " + count + " tokens, more than the model's maximum of " +
-                        std::to_string(max_len) + "; shorten it or set truncate=true",
+                    "`" + name + "` has " + count + " tokens" +
+                        (options.prompt.empty() ? "" : " with its prompt") +
+                        ", more than the model's maximum of " + std::to_string(max_len) +
+                        "; shorten it or set truncate=true",
                     name);
   };
   TokenizedText tokens;

@@ -87,6 +87,10 @@ TEST_F(PromptServer, EmbedWithoutPromptNameUsesTheModelsDefault) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_LE(max_abs_diff(r.parsed(), reference_rows(nullptr, nullptr)), 1e-5);
   EXPECT_LE(max_abs_diff(r.parsed(), reference_rows("query", nullptr)), 1e-5);
+  // Without truncation the over-long text is refused, its length counted with the prompt.
+  const Reply t = srv.post("/embed", json{{"inputs", texts()[7]}});
+  EXPECT_EQ(t.status, 422) << t.body;
+  EXPECT_NE(t.body.find("with its prompt"), std::string::npos) << t.body;
 }
 
 TEST_F(PromptServer, EmbedWithPromptNameMatchesSentenceTransformers) {
