@@ -76,6 +76,9 @@ struct ModelInfo {
   std::string architecture;
   int hidden_size = 0, num_layers = 0, num_heads = 0, intermediate_size = 0, vocab_size = 0;
   size_t max_seq_length = 0;
+  // Most tokens one sequence may have: what the position embeddings allow (max_position_embeddings,
+  // less RoBERTa's padding offset); the upper bound of EncodeOptions::max_length.
+  size_t max_tokens = 0;
   PoolingMode pooling = PoolingMode::Mean;
   bool pooling_include_prompt = true;
   bool normalize = false;  // the last module is Normalize
@@ -99,6 +102,12 @@ class Model {
   Matrix encode(const std::vector<std::string>& texts, const EncodeOptions& = {}) const;
   // Same from token ids (already with [CLS]/[SEP]); type ids all 0.
   Matrix encode_ids(const std::vector<std::vector<int32_t>>& ids, const EncodeOptions& = {}) const;
+  // Same, for sequences that start with a prompt's tokens: prompt_tokens[i] (one count per
+  // sequence, 0 for none; prompt_length() counts them) leading tokens of ids[i] are left out of
+  // pooling when the model's Pooling has include_prompt: false, as encode() leaves out its
+  // prompt's. Lets a caller that tokenizes itself (the server) batch texts with different prompts.
+  Matrix encode_ids(const std::vector<std::vector<int32_t>>& ids,
+                    const std::vector<size_t>& prompt_tokens, const EncodeOptions& = {}) const;
   // Per-text [n_tokens, hidden] last_hidden_state (sentence-transformers'
   // output_value="token_embeddings").
   std::vector<Matrix> encode_tokens(const std::vector<std::string>& texts,
@@ -115,6 +124,10 @@ class Model {
   // The prompt EncodeOptions would prepend (see EncodeOptions::prompt); empty when none.
   // Throws sembed::Error for an unknown prompt name, listing the model's prompts.
   std::string resolve_prompt(const EncodeOptions& options) const;
+  // sentence-transformers' prompt_length: the tokens of `prompt` that encode() leaves out of
+  // pooling when include_prompt is false (its leading special token included, a trailing one
+  // not; at most options.max_length or max_seq_length); 0 for an empty prompt.
+  size_t prompt_length(const std::string& prompt, const EncodeOptions& options = {}) const;
 
   size_t dimension() const;  // the sentence embedding's size (after any Dense module)
   size_t max_seq_length() const;

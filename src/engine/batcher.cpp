@@ -14,6 +14,7 @@ namespace sembed::engine {
 
 struct Batcher::Pending {
   std::vector<std::vector<int32_t>> ids;
+  std::vector<size_t> prompt_tokens;  // per sequence; empty: all 0
   size_t next = 0;              // first sequence not yet taken into a batch
   size_t tokens_left = 0;       // tokens of sequences not yet taken (queue accounting)
   size_t rows_done = 0;         // rows written into result
@@ -41,7 +42,12 @@ Batcher::Batcher(BatchFn run, BatcherOptions options, BatchObserver observer)
 
 Batcher::~Batcher() { stop(); }
 
-std::future<Matrix> Batcher::submit(std::vector<std::vector<int32_t>> ids) {
+std::future<Matrix> Batcher::submit(std::vector<std::vector<int32_t>> ids,
+                                    std::vector<size_t> prompt_tokens) {
+  if (!prompt_tokens.empty() && prompt_tokens.size() != ids.size()) {
+    throw Error("batcher: " + std::to_string(prompt_tokens.size()) + " prompt token counts for " +
+                std::to_string(ids.size()) + " sequences");
+  }
   auto pending = std::make_shared<Pending>();
   auto future = pending->promise.get_future();
   if (ids.empty()) {
@@ -51,6 +57,7 @@ std::future<Matrix> Batcher::submit(std::vector<std::vector<int32_t>> ids) {
   size_t tokens = 0;
   for (const auto& seq : ids) tokens += seq.size();
   pending->ids = std::move(ids);
+  pending->prompt_tokens = std::move(prompt_tokens);
   pending->tokens_left = tokens;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -89,7 +96,8 @@ size_t Batcher::queued_tokens() const {
   return queued_tokens_;
 }
 
-void Batcher::take_batch(std::vector<std::vector<int32_t>>& ids, std::vector<Slice>& slices) {
+void Batcher::take_batch(std::vector<std::vector<int32_t>>& ids, std::vector<size_t>& prompt_tokens,
+                         std::vector<Slice>& slices) {
   size_t tokens = 0;
   while (!queue_.empty()) {
     Pending& req = *queue_.front();
@@ -102,6 +110,7 @@ void Batcher::take_batch(std::vector<std::vector<int32_t>>& ids, std::vector<Sli
         break;
       }
       ids.push_back(std::move(req.ids[req.next]));
+      prompt_tokens.push_back(req.prompt_tokens.empty() ? 0 : req.prompt_tokens[req.next]);
       tokens += len;
       req.tokens_left -= len;
       queued_tokens_ -= len;
@@ -117,12 +126,13 @@ void Batcher::take_batch(std::vector<std::vector<int32_t>>& ids, std::vector<Sli
 void Batcher::owner_loop() {
   for (;;) {
     std::vector<std::vector<int32_t>> ids;
+    std::vector<size_t> prompt_tokens;
     std::vector<Slice> slices;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued has been answered
-      take_batch(ids, slices);
+      take_batch(ids, prompt_tokens, slices);
     }
 
     BatchReport report;
@@ -134,7 +144,7 @@ void Batcher::owner_loop() {
     std::exception_ptr error;
     const auto t0 = std::chrono::steady_clock::now();
     try {
-      out = run_(ids);
+      out = run_(ids, prompt_tokens);
       if (out.rows != ids.size()) {
         throw Error("batcher: engine returned " + std::to_string(out.rows) + " rows for " +
                     std::to_string(ids.size()) + " sequences");

@@ -1,5 +1,6 @@
 // Batcher: the server's dynamic request batcher. Many threads submit requests (each a list of
-// already-tokenized sequences); one owner thread packs queued sequences into batches under a token
+// already-tokenized sequences, with how many leading tokens of each are a prompt's); one owner
+// thread packs queued sequences into batches under a token
 // budget, runs each batch through a callback (normally Model::encode_ids), and hands every request
 // exactly its own rows back, in order, through a future.
 //
@@ -39,8 +40,11 @@ struct BatcherOptions {
   size_t max_queue_tokens = size_t{1} << 20;
 };
 
-// Runs one batch: token id sequences (with special tokens) -> [ids.size(), dim] embeddings.
-using BatchFn = std::function<Matrix(const std::vector<std::vector<int32_t>>& ids)>;
+// Runs one batch: token id sequences (with special tokens) and, per sequence, the count of its
+// leading tokens that are a prompt's (Model::encode_ids' prompt_tokens) -> [ids.size(), dim]
+// embeddings.
+using BatchFn = std::function<Matrix(const std::vector<std::vector<int32_t>>& ids,
+                                     const std::vector<size_t>& prompt_tokens)>;
 
 // What one engine call did, reported after it finishes (for metrics).
 struct BatchReport {
@@ -71,10 +75,13 @@ class Batcher {
   Batcher(const Batcher&) = delete;
   Batcher& operator=(const Batcher&) = delete;
 
-  // Queues one request. The future yields [ids.size(), dim] rows in the order given, or the
-  // exception the callback threw for a batch holding any of them. An empty request is answered
-  // at once with an empty matrix. Throws QueueFull or BatcherStopped.
-  std::future<Matrix> submit(std::vector<std::vector<int32_t>> ids);
+  // Queues one request. prompt_tokens holds one count per sequence, or is empty for none (all
+  // 0); each sequence reaches the callback with its own count, so requests with different prompts
+  // share batches. The future yields [ids.size(), dim] rows in the order given, or the exception
+  // the callback threw for a batch holding any of them. An empty request is answered at once
+  // with an empty matrix. Throws QueueFull or BatcherStopped (or Error for a count mismatch).
+  std::future<Matrix> submit(std::vector<std::vector<int32_t>> ids,
+                             std::vector<size_t> prompt_tokens = {});
 
   // Stops accepting requests, finishes everything already queued, joins the owner thread.
   // Idempotent.
@@ -89,7 +96,8 @@ class Batcher {
   struct Slice;
   void owner_loop();
   // Takes sequences from the queue front under the budget; called with mu_ held.
-  void take_batch(std::vector<std::vector<int32_t>>& ids, std::vector<Slice>& slices);
+  void take_batch(std::vector<std::vector<int32_t>>& ids, std::vector<size_t>& prompt_tokens,
+                  std::vector<Slice>& slices);
 
   BatchFn run_;
   BatcherOptions options_;

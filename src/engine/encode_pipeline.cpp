@@ -117,13 +117,15 @@ void Model::Impl::run(const std::vector<tokenizer::Encoding>& encodings,
 }
 
 Matrix Model::Impl::embed(const std::vector<tokenizer::Encoding>& encodings,
-                          const EncodeOptions& options, size_t prompt_tokens) const {
+                          const EncodeOptions& options,
+                          const std::vector<size_t>& prompt_tokens) const {
   const size_t hidden = static_cast<size_t>(encoder.hidden_size());
   const PoolingMode mode = options.pooling.value_or(directory.pooling.mode);
-  const size_t skip = directory.pooling.include_prompt ? 0 : prompt_tokens;
+  const bool skip_prompt = !directory.pooling.include_prompt && !prompt_tokens.empty();
   Matrix pooled(encodings.size(), hidden);
   run(encodings, options, [&](size_t index, const float* tokens, size_t n_tokens) {
-    pooling::pool(mode, tokens, n_tokens, hidden, pooled.row(index), skip);
+    pooling::pool(mode, tokens, n_tokens, hidden, pooled.row(index),
+                  skip_prompt ? prompt_tokens[index] : 0);
   });
   // The modules after Pooling. Rows are independent, so running them on the whole matrix gives
   // each row what it would get alone (Dense's matmul rows are bit-identical for any row count).

@@ -39,6 +39,7 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
   info.intermediate_size = ec.intermediate_size;
   info.vocab_size = ec.vocab_size;
   info.max_seq_length = static_cast<size_t>(impl->directory.max_seq_length);
+  info.max_tokens = static_cast<size_t>(ec.max_tokens());
   info.pooling = impl->directory.pooling.mode;
   info.pooling_include_prompt = impl->directory.pooling.include_prompt;
   info.normalize = impl->directory.normalize;
@@ -84,11 +85,26 @@ Matrix Model::encode(const std::vector<std::string>& texts, const EncodeOptions&
   for (size_t i = 0; i < texts.size(); ++i)
     encodings.push_back(impl_->tokenize(prompt.empty() ? texts[i] : prompt + texts[i], i,
                                         max_length, options.truncate));
-  return impl_->embed(encodings, options, impl_->prompt_length(prompt, max_length));
+  return impl_->embed(encodings, options,
+                      std::vector<size_t>(texts.size(), impl_->prompt_length(prompt, max_length)));
+}
+
+size_t Model::prompt_length(const std::string& prompt, const EncodeOptions& options) const {
+  return impl_->prompt_length(prompt, impl_->max_length(options));
 }
 
 Matrix Model::encode_ids(const std::vector<std::vector<int32_t>>& ids,
                          const EncodeOptions& options) const {
+  return encode_ids(ids, {}, options);
+}
+
+Matrix Model::encode_ids(const std::vector<std::vector<int32_t>>& ids,
+                         const std::vector<size_t>& prompt_tokens,
+                         const EncodeOptions& options) const {
+  if (!prompt_tokens.empty() && prompt_tokens.size() != ids.size())
+    throw Error("encode_ids: " + std::to_string(prompt_tokens.size()) +
+                " prompt token counts for " + std::to_string(ids.size()) +
+                " sequences (one per sequence, or none)");
   const size_t max_length = impl_->max_length(options);
   const int vocab = impl_->directory.encoder.vocab_size;
   std::vector<tokenizer::Encoding> encodings(ids.size());
@@ -112,7 +128,7 @@ Matrix Model::encode_ids(const std::vector<std::vector<int32_t>>& ids,
     enc.type_ids.assign(enc.ids.size(), 0);
     enc.attention_mask.assign(enc.ids.size(), 1);
   }
-  return impl_->embed(encodings, options);
+  return impl_->embed(encodings, options, prompt_tokens);
 }
 
 std::vector<Matrix> Model::encode_tokens(const std::vector<std::string>& texts,

@@ -45,10 +45,11 @@ struct Model::Impl {
   void run(const std::vector<tokenizer::Encoding>& encodings, const EncodeOptions& options,
            const std::function<void(size_t, const float*, size_t)>& sink) const;
 
-  // Pools every sequence (leaving its first prompt_tokens tokens out when the model's Pooling
-  // has include_prompt false), then runs the Dense / Normalize modules: [n, dimension].
+  // Pools every sequence (leaving sequence i's first prompt_tokens[i] tokens out when the
+  // model's Pooling has include_prompt false; empty: no prompts), then runs the Dense / Normalize
+  // modules: [n, dimension].
   Matrix embed(const std::vector<tokenizer::Encoding>& encodings, const EncodeOptions& options,
-               size_t prompt_tokens = 0) const;
+               const std::vector<size_t>& prompt_tokens = {}) const;
 };
 
 // Physical cores of this machine (not hyper-threads); at least 1.

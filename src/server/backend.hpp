@@ -1,6 +1,6 @@
-// Backend: what the HTTP server needs from a model — tokenize one text, embed a batch of token id
-// sequences, and describe itself. ModelBackend forwards to sembed::Model; tests substitute a fake
-// to exercise the server without model weights.
+// Backend: what the HTTP server needs from a model — tokenize one text, resolve and count its
+// prompts, embed a batch of token id sequences, and describe itself. ModelBackend forwards to
+// sembed::Model; tests substitute a fake to exercise the server without model weights.
 //
 // Thread safety: tokenize() is called concurrently from HTTP threads; embed() only from the
 // batcher's owner thread. Implementations must allow both at once.
@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <sembed/sembed.hpp>
 #include <string>
 #include <string_view>
@@ -53,9 +54,20 @@ class Backend {
   virtual std::vector<int32_t> truncated_ids(std::string_view text, size_t max_length,
                                              bool keep_end) const = 0;
 
-  // [ids.size(), dimension] pooled embeddings, not normalized. Each row must not depend on the
-  // other sequences of the batch.
-  virtual Matrix embed(const std::vector<std::vector<int32_t>>& ids) const = 0;
+  // [ids.size(), dimension] pooled embeddings, not normalized. The first prompt_tokens[i] tokens
+  // of ids[i] are a prompt's (empty: no prompts; see Model::encode_ids). Each row must not depend
+  // on the other sequences of the batch.
+  virtual Matrix embed(const std::vector<std::vector<int32_t>>& ids,
+                       const std::vector<size_t>& prompt_tokens) const = 0;
+
+  // The prompt a request's texts get: the model's prompt called `name`, or without a name the
+  // model's default prompt ("" when it has none). Throws sembed::Error listing the model's
+  // prompts for an unknown name.
+  virtual std::string prompt(const std::optional<std::string>& name) const = 0;
+
+  // The leading tokens of a text with `prompt` prepended that are the prompt's, as the engine
+  // counts them for pooling (Model::prompt_length); 0 for "".
+  virtual size_t prompt_length(const std::string& prompt) const = 0;
 
   virtual const BackendInfo& info() const = 0;
 
@@ -71,10 +83,12 @@ class Backend {
     throw Error("decoding is not available from this backend");
   }
 
-  // Per-text [n_tokens, hidden] last_hidden_state, truncated to max_seq_length keeping the start
-  // (TEI's /embed_all). The default throws sembed::Error: not every backend can.
-  virtual std::vector<Matrix> embed_tokens(const std::vector<std::string>& texts) const {
+  // Per-text [n_tokens, hidden] last_hidden_state of prompt + text, truncated to max_seq_length
+  // keeping the start (TEI's /embed_all). The default throws sembed::Error: not every backend can.
+  virtual std::vector<Matrix> embed_tokens(const std::vector<std::string>& texts,
+                                           const std::string& prompt) const {
     (void)texts;
+    (void)prompt;
     throw Error("token embeddings are not available from this backend");
   }
 };

@@ -1,6 +1,6 @@
-// EmbeddingService: tokenization, truncation and limit checks on the HTTP thread; engine work
-// through the batcher; per-request normalization afterwards. The engine always runs unnormalized
-// so that requests with different `normalize` settings can share a batch.
+// EmbeddingService: prompts, tokenization, truncation and limit checks on the HTTP thread; engine
+// work through the batcher; per-request normalization afterwards. The engine always runs
+// unnormalized so that requests with different `normalize` settings can share a batch.
 #include "server/embedding_service.hpp"
 
 #include <algorithm>
@@ -27,19 +27,46 @@ Matrix truncate_columns(const Matrix& m, size_t dims) {
 }
 
 EmbeddingService::EmbeddingService(const Backend& backend, engine::Batcher& batcher,
-                                   Metrics& metrics, size_t max_client_batch_size)
+                                   Metrics& metrics, size_t max_client_batch_size,
+                                   std::optional<std::string> default_prompt)
     : backend_(backend),
       batcher_(batcher),
       metrics_(metrics),
-      max_client_batch_size_(max_client_batch_size) {}
+      max_client_batch_size_(max_client_batch_size),
+      default_prompt_(std::move(default_prompt)) {}
 
-std::vector<int32_t> EmbeddingService::token_ids(const std::string& text, const std::string& name,
-                                                 const EmbedRequest& options) const {
+std::string EmbeddingService::prompt(const std::optional<std::string>& prompt_name,
+                                     int status) const {
+  if (!prompt_name && default_prompt_) return *default_prompt_;
+  try {
+    return backend_.prompt(prompt_name);
+  } catch (const Error& e) {
+    throw ApiError(status, std::string("`prompt_name`: ") + e.what(), "prompt_name");
+  }
+}
+
+PromptedIds EmbeddingService::token_ids(const std::string& raw_text, const std::string& name,
+                                        const EmbedRequest& options) const {
+  // sentence-transformers tokenizes prompt + text as one string and truncates the whole, so the
+  // prompt counts toward max_seq_length.
+  std::string prompted;
+  if (!options.prompt.empty()) prompted = options.prompt + raw_text;
+  const std::string& text = options.prompt.empty() ? raw_text : prompted;
+  PromptedIds out;
+  const size_t prompt_len = options.prompt.empty() ? 0 : backend_.prompt_length(options.prompt);
+  out.prompt_tokens = prompt_len;
+  // Keeping the end cuts `cut` content tokens from the front: the prompt loses up to all of its
+  // own tokens, never the leading special token (which sentence-transformers counts in it).
+  auto cut_from_front = [&](size_t cut) {
+    if (prompt_len > 0) out.prompt_tokens = prompt_len - std::min(cut, prompt_len - 1);
+  };
   const size_t max_len = backend_.info().max_seq_length;
   auto too_long = [&](const std::string& count) {
     return ApiError(options.too_long_status,
-                    "`" + name + "` has " + count + " tokens, more than the model's maximum of " +
-                        std::to_string(max_len) + "; shorten it or set truncate=true",
+                    "`" + name + "` has " + count + " tokens" +
+                        (options.prompt.empty() ? "" : " with its prompt") +
+                        ", more than the model's maximum of " + std::to_string(max_len) +
+                        "; shorten it or set truncate=true",
                     name);
   };
   TokenizedText tokens;
@@ -51,32 +78,41 @@ std::vector<int32_t> EmbeddingService::token_ids(const std::string& text, const 
       throw too_long((e.at_least ? "more than " : "") + std::to_string(e.tokens));
     }
     try {
-      return backend_.truncated_ids(text, max_len, options.truncate_left);
+      out.ids = backend_.truncated_ids(text, max_len, options.truncate_left);
     } catch (const Error& e2) {
       throw ApiError(422, "`" + name + "` cannot be tokenized: " + e2.what(), name);
     }
+    // Longer than the position embeddings allow: keeping the end cuts the whole prompt (unless
+    // the prompt alone were most of max_seq_length, which no model's prompts are).
+    if (options.truncate_left) cut_from_front(prompt_len);
+    return out;
   } catch (const Error& e) {
     throw ApiError(422, "`" + name + "` cannot be tokenized: " + e.what(), name);
   }
-  std::vector<int32_t> ids = std::move(tokens.ids);
-  if (max_len == 0 || ids.size() <= max_len) return ids;
+  std::vector<int32_t>& ids = tokens.ids;
+  if (max_len == 0 || ids.size() <= max_len) {
+    out.ids = std::move(ids);
+    return out;
+  }
   if (!options.truncate) throw too_long(std::to_string(ids.size()));
   // Keep [CLS] and [SEP] (first and last tokens) and max_len - 2 tokens of content from the
   // chosen end, as Hugging Face truncation does before adding special tokens.
   if (max_len < 2) {
     ids.resize(max_len);
-    return ids;
+    out.ids = std::move(ids);
+    return out;
   }
   const size_t keep = max_len - 2;
-  std::vector<int32_t> out;
-  out.reserve(max_len);
-  out.push_back(ids.front());
+  out.ids.reserve(max_len);
+  out.ids.push_back(ids.front());
   if (options.truncate_left) {
-    out.insert(out.end(), ids.end() - 1 - static_cast<std::ptrdiff_t>(keep), ids.end() - 1);
+    out.ids.insert(out.ids.end(), ids.end() - 1 - static_cast<std::ptrdiff_t>(keep), ids.end() - 1);
+    cut_from_front(ids.size() - max_len);
   } else {
-    out.insert(out.end(), ids.begin() + 1, ids.begin() + 1 + static_cast<std::ptrdiff_t>(keep));
+    out.ids.insert(out.ids.end(), ids.begin() + 1,
+                   ids.begin() + 1 + static_cast<std::ptrdiff_t>(keep));
   }
-  out.push_back(ids.back());
+  out.ids.push_back(ids.back());
   return out;
 }
 
@@ -99,7 +135,9 @@ EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
   }
 
   std::vector<std::vector<int32_t>> ids;
+  std::vector<size_t> prompt_tokens;
   ids.reserve(n);
+  prompt_tokens.reserve(n);
   size_t tokens = 0;
   for (size_t i = 0; i < n; ++i) {
     const Input& in = request.inputs[i];
@@ -107,10 +145,12 @@ EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
                              : n == 1 ? request.field
                                       : request.field + "[" + std::to_string(i) + "]";
     if (!in.is_ids) {
-      ids.push_back(token_ids(in.text, name, request));
+      PromptedIds text_ids = token_ids(in.text, name, request);
+      ids.push_back(std::move(text_ids.ids));
+      prompt_tokens.push_back(text_ids.prompt_tokens);
     } else {
       // Token ids are used exactly as given (with [CLS]/[SEP] if the model expects them, as
-      // /tokenize returns them); they are never truncated.
+      // /tokenize returns them); they are never truncated and get no prompt.
       if (in.ids.empty()) throw ApiError(400, "`" + name + "` has no token ids", name);
       for (size_t k = 0; k < in.ids.size(); ++k) {
         if (info.vocab_size > 0 && static_cast<size_t>(in.ids[k]) >= info.vocab_size) {
@@ -129,11 +169,12 @@ EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
                        name);
       }
       ids.push_back(in.ids);
+      prompt_tokens.push_back(0);
     }
     tokens += ids.back().size();
   }
 
-  auto future = batcher_.submit(std::move(ids));
+  auto future = batcher_.submit(std::move(ids), std::move(prompt_tokens));
   EmbedResult result;
   result.vectors = future.get();
   result.tokens = tokens;

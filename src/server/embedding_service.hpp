@@ -1,7 +1,8 @@
 // EmbeddingService: the path every embedding route shares. On the calling (HTTP) thread it
-// tokenizes and truncates the inputs, checks them against the model's limits, queues them on the
-// batcher, waits for this request's rows, and applies the request's own normalization and
-// dimension truncation. Routes only translate between their JSON dialect and EmbedRequest.
+// resolves the request's prompt, tokenizes and truncates the inputs (prompt + text), checks them
+// against the model's limits, queues them on the batcher, waits for this request's rows, and
+// applies the request's own normalization and dimension truncation. Routes only translate between
+// their JSON dialect and EmbedRequest.
 //
 // Thread safety: embed() and tokenize() may be called concurrently.
 #pragma once
@@ -22,6 +23,9 @@ struct EmbedRequest {
   std::vector<Input> inputs;
   std::string field = "input";        // the request field holding the inputs, for messages
   std::vector<std::string> input_names;  // per-input names for messages; default field[i]
+  // Prepended to every text input before tokenizing (never to token ids); EmbeddingService::prompt
+  // resolves it. Counts toward max_seq_length, as in sentence-transformers.
+  std::string prompt;
   bool truncate = true;               // false: an input over max_seq_length is an error
   bool truncate_left = false;         // keep the end of an over-long input instead of its start
   bool normalize = true;              // L2-normalize each vector (after `dimensions`)
@@ -32,22 +36,35 @@ struct EmbedRequest {
 
 struct EmbedResult {
   Matrix vectors;     // [inputs, dimensions or model dimension]
-  size_t tokens = 0;  // tokens sent to the engine, special tokens included
+  size_t tokens = 0;  // tokens sent to the engine, special tokens and prompts included
+};
+
+// One input as the engine gets it.
+struct PromptedIds {
+  std::vector<int32_t> ids;
+  size_t prompt_tokens = 0;  // leading tokens of ids that are the prompt's (after truncation)
 };
 
 class EmbeddingService {
  public:
+  // default_prompt: the server's prompt for requests that name none (ServerOptions); nullopt:
+  // the model's default prompt.
   EmbeddingService(const Backend& backend, engine::Batcher& batcher, Metrics& metrics,
-                   size_t max_client_batch_size);
+                   size_t max_client_batch_size, std::optional<std::string> default_prompt = {});
 
   // Throws ApiError for bad input, engine::QueueFull / engine::BatcherStopped when the batcher
   // cannot take it, or whatever the engine threw.
   EmbedResult embed(const EmbedRequest& request) const;
 
-  // Token ids of one text after truncation as embed() would do it. Throws ApiError naming
-  // `name` on bad input.
-  std::vector<int32_t> token_ids(const std::string& text, const std::string& name,
-                                 const EmbedRequest& options) const;
+  // The prompt for a request's `prompt_name` (see EmbedRequest::prompt): that prompt of the
+  // model, else the server's default prompt, else the model's. Throws ApiError(status) listing
+  // the model's prompts for an unknown name.
+  std::string prompt(const std::optional<std::string>& prompt_name, int status) const;
+
+  // Token ids of options.prompt + text after truncation as embed() would do it. Throws ApiError
+  // naming `name` on bad input.
+  PromptedIds token_ids(const std::string& text, const std::string& name,
+                        const EmbedRequest& options) const;
 
   size_t max_client_batch_size() const { return max_client_batch_size_; }
   const Backend& backend() const { return backend_; }
@@ -57,6 +74,7 @@ class EmbeddingService {
   engine::Batcher& batcher_;
   Metrics& metrics_;
   size_t max_client_batch_size_;
+  std::optional<std::string> default_prompt_;
 };
 
 // Scales each row to unit L2 norm (rows of norm 0 stay 0), as torch.nn.functional.normalize.

@@ -9,9 +9,7 @@
 #include <algorithm>
 #include <bit>
 #include <cctype>
-#include <fstream>
 #include <limits>
-#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "core/utf8.hpp"
@@ -19,18 +17,6 @@
 
 namespace sembed::server {
 namespace {
-
-size_t position_limit(const ModelInfo& mi) {
-  try {
-    std::ifstream in(mi.dir / "config.json");
-    const auto config = nlohmann::json::parse(in);
-    const auto it = config.find("max_position_embeddings");
-    if (it != config.end() && it->is_number_unsigned()) return it->get<size_t>();
-  } catch (...) {
-    // The model loaded, so its config is fine; fall through to BERT's usual limit.
-  }
-  return 512;
-}
 
 // The first ~`bytes` bytes of text, ending before a whitespace character when there is one, so
 // no word is cut (the whole text when it is shorter).
@@ -66,7 +52,7 @@ class ModelBackend final : public Backend {
     info_.max_seq_length = model_->max_seq_length();
     info_.vocab_size = static_cast<size_t>(std::max(mi.vocab_size, 0));
     info_.normalize = mi.normalize;
-    limit_ = std::max(position_limit(mi), info_.max_seq_length);
+    limit_ = std::max(mi.max_tokens, info_.max_seq_length);
   }
 
   TokenizedText tokenize(std::string_view text) const override {
@@ -143,7 +129,8 @@ class ModelBackend final : public Backend {
     }
   }
 
-  Matrix embed(const std::vector<std::vector<int32_t>>& ids) const override {
+  Matrix embed(const std::vector<std::vector<int32_t>>& ids,
+               const std::vector<size_t>& prompt_tokens) const override {
     EncodeOptions options;
     options.normalize = false;
     size_t tokens = 0;
@@ -151,11 +138,12 @@ class ModelBackend final : public Backend {
     const size_t target = bucket_tokens(tokens);
     if (target == tokens || ids.empty()) {
       options.batch_size = std::max<size_t>(ids.size(), 1);  // the batcher sized the batch
-      return model_->encode_ids(ids, options);
+      return model_->encode_ids(ids, prompt_tokens, options);
     }
     // Pad the batch with filler sequences up to the bucket; their rows are dropped. A row never
     // depends on the rest of its batch, so this changes no result.
     std::vector<std::vector<int32_t>> padded = ids;
+    std::vector<size_t> padded_prompts = prompt_tokens;
     const int32_t filler = ids.front().front();
     size_t pad = target - tokens;
     const size_t max_len = std::max<size_t>(info_.max_seq_length, 4);
@@ -163,10 +151,11 @@ class ModelBackend final : public Backend {
       size_t len = std::min(pad, max_len);
       if (pad - len == 1) --len;  // never leave a 1-token remainder: a sequence needs 2
       padded.emplace_back(len, filler);
+      if (!padded_prompts.empty()) padded_prompts.push_back(0);
       pad -= len;
     }
     options.batch_size = padded.size();
-    Matrix all = model_->encode_ids(padded, options);
+    Matrix all = model_->encode_ids(padded, padded_prompts, options);
     Matrix out(ids.size(), all.cols);
     std::copy_n(all.data.begin(), ids.size() * all.cols, out.data.begin());
     return out;
@@ -185,6 +174,16 @@ class ModelBackend final : public Backend {
 
   const BackendInfo& info() const override { return info_; }
 
+  std::string prompt(const std::optional<std::string>& name) const override {
+    EncodeOptions options;
+    options.prompt_name = name;
+    return model_->resolve_prompt(options);
+  }
+
+  size_t prompt_length(const std::string& prompt) const override {
+    return model_->prompt_length(prompt);
+  }
+
   // Texts longer than this are first judged by their start (see tokenize()).
   static constexpr size_t kPrefixBytes = 16 * 1024;
 
@@ -197,8 +196,11 @@ class ModelBackend final : public Backend {
     return model_->decode(ids, skip_special_tokens);
   }
 
-  std::vector<Matrix> embed_tokens(const std::vector<std::string>& texts) const override {
-    return model_->encode_tokens(texts);
+  std::vector<Matrix> embed_tokens(const std::vector<std::string>& texts,
+                                   const std::string& prompt) const override {
+    EncodeOptions options;
+    options.prompt = prompt;
+    return model_->encode_tokens(texts, options);
   }
 
  private:

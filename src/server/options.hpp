@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 namespace sembed::server {
@@ -36,6 +37,11 @@ struct ServerOptions {
   // TEI routes' default for `truncate` (TEI's --auto-truncate). OpenAI routes always default to
   // truncating, as sentence-transformers does.
   bool auto_truncate = false;
+
+  // The prompt for requests that name none (TEI's --default-prompt-name / --default-prompt; at
+  // most one of them). Unset: the model's default_prompt_name, as sentence-transformers does.
+  std::optional<std::string> default_prompt_name;
+  std::optional<std::string> default_prompt;
 
   // When set, every route except GET /health needs "Authorization: Bearer <api_key>".
   std::string api_key;

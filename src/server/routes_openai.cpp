@@ -1,7 +1,9 @@
 // OpenAI-compatible embeddings: POST /v1/embeddings (and /embeddings, as llama.cpp's server also
 // answers there). Request: input (string | [string] | [int] | [[int]]), model, encoding_format
 // ("float" | "base64"), dimensions, user (ignored); sembed extensions: truncate (default true, as
-// sentence-transformers truncates to max_seq_length) and normalize (default: the model's).
+// sentence-transformers truncates to max_seq_length), normalize (default: the model's) and
+// prompt_name (one of the model's prompts, prepended to text inputs; default: the default prompt,
+// as on the TEI routes; token-id inputs never get one — OpenAI SDKs send it with extra_body).
 // Response: {"object":"list","data":[{"object":"embedding","index":i,"embedding":...}],
 //            "model":...,"usage":{"prompt_tokens":n,"total_tokens":n}}.
 
@@ -57,6 +59,7 @@ void handle_embeddings(RouteContext& ctx, const HttpRequest& req, HttpResponse& 
   er.normalize =
       f.boolean("normalize").value_or(ctx.backend.info().normalize) || er.dimensions.has_value();
   f.string("user");  // accepted, unused; must still be a string when present
+  er.prompt = ctx.service.prompt(f.string("prompt_name"), 400);
 
   const EmbedResult result = ctx.service.embed(er);
 

@@ -2,11 +2,14 @@
 // /rerank, /predict are in routes_tei_tokenize.cpp and routes_tei_extra.cpp):
 //   POST /embed, POST / and POST /invocations (TEI's default route for an embedding model)
 //                     {inputs, normalize=true, truncate=false (--auto-truncate: true),
-//                      truncation_direction="Right",
+//                      truncation_direction="Right", prompt_name?,
 //                      dimensions?} -> [[float]]
 //   POST /similarity  {inputs: {source_sentence, sentences}, parameters: {truncate,
 //                      truncation_direction, prompt_name}} -> [cosine score per sentence]
 //                     (the parameters are also read at the top level, as sembed did before)
+// prompt_name picks one of the model's prompts (config_sentence_transformers.json), prepended to
+// every text; without it the default prompt applies (the server's --default-prompt(-name), else
+// the model's default_prompt_name, as sentence-transformers).
 // Errors use TEI's shape {"error", "error_type"}: 400 malformed/empty, 422 missing or mistyped
 // fields and inputs too long with truncate=false (as TEI), 413 too many inputs, 429 queue full.
 
@@ -30,13 +33,8 @@ bool parse_direction_left(const Fields& f) {
                  "truncation_direction");
 }
 
-void reject_prompt_name(const Fields& f) {
-  if (f.string("prompt_name")) {
-    throw ApiError(kTeiTypeStatus,
-                   "`prompt_name` is not supported by the server yet (the CLI's --prompt-name, the "
-                   "library and the Python package apply a model's prompts)",
-                   "prompt_name");
-  }
+std::string tei_prompt(const RouteContext& ctx, const Fields& f) {
+  return ctx.service.prompt(f.string("prompt_name"), kTeiTypeStatus);
 }
 
 void check_count(const json& value, const std::string& field, size_t extra, size_t max) {
@@ -58,7 +56,7 @@ EmbedRequest tei_request(const RouteContext& ctx, const Fields& f) {
   er.too_long_status = kTeiTypeStatus;  // TEI: "Input validation error", 422
   er.truncate = f.boolean("truncate").value_or(ctx.options.auto_truncate);
   er.truncate_left = parse_direction_left(f);
-  reject_prompt_name(f);
+  er.prompt = tei_prompt(ctx, f);
   return er;
 }
 

@@ -1,7 +1,8 @@
 // TEI routes beyond sentence embeddings:
 //   POST /embed_all {inputs, truncate, truncation_direction="Right", prompt_name}
 //                   -> [[[float]]]: each input's last_hidden_state, one vector per token
-//                   (special tokens included), not pooled, not normalized — as TEI.
+//                   (special tokens and the prompt's included), not pooled, not normalized — as
+//                   TEI.
 //   POST /decode    {ids: [int] | [[int]], skip_special_tokens=true} -> [text per sequence], as
 //                   Hugging Face tokenizers' decode (Model::decode).
 //   POST /rerank    {query, texts, ...} and POST /predict {inputs, ...}: they need a cross-encoder
@@ -32,11 +33,11 @@ void handle_embed_all(RouteContext& ctx, const HttpRequest& req, HttpResponse& r
   size_t tokens = 0;
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::string name = texts.size() == 1 ? "inputs" : "inputs[" + std::to_string(i) + "]";
-    tokens += ctx.service.token_ids(texts[i], name, er).size();
+    tokens += ctx.service.token_ids(texts[i], name, er).ids.size();
   }
   std::vector<Matrix> states;
   try {
-    states = ctx.backend.embed_tokens(texts);
+    states = ctx.backend.embed_tokens(texts, er.prompt);
   } catch (const Error& e) {
     throw ApiError(424, std::string("token embeddings failed: ") + e.what());
   }

@@ -1,8 +1,10 @@
 // TEI's POST /tokenize, on texts of any length (within the body limit):
-//   {inputs, add_special_tokens=true, truncate=false, truncation_direction="Right"}
+//   {inputs, add_special_tokens=true, truncate=false, truncation_direction="Right", prompt_name?}
 //     -> [[{id, text, special, start, stop}]] (start/stop are byte offsets into the input, as TEI
-//     reports them; `truncate`/`truncation_direction` are sembed's: cut to max_seq_length), or
-//   llama.cpp's {content, add_special=false, with_pieces=false} -> {tokens}.
+//     reports them; `truncate`/`truncation_direction` are sembed's: cut to max_seq_length). As
+//     TEI, the prompt (prompt_name's, else the default one) is tokenized with the input, as
+//     /embed sees it: offsets then count from the prompt's start. Or
+//   llama.cpp's {content, add_special=false, with_pieces=false} -> {tokens}: the text alone.
 #include <algorithm>
 
 #include "server/json_output.hpp"
@@ -100,10 +102,13 @@ void handle_tokenize(RouteContext& ctx, const HttpRequest& req, HttpResponse& re
   const json body = parse_body(req.body);
   const Fields f(body, kTeiTypeStatus);
   if (!f.has("inputs") && f.has("content")) return handle_tokenize_llama(ctx, f, res);
-  reject_prompt_name(f);
+  const std::string prompt = tei_prompt(ctx, f);
   const json& inputs = f.required("inputs");
   check_count(inputs, "inputs", 0, ctx.service.max_client_batch_size());
-  const std::vector<std::string> texts = parse_texts(inputs, "inputs", kTeiTypeStatus);
+  std::vector<std::string> texts = parse_texts(inputs, "inputs", kTeiTypeStatus);
+  if (!prompt.empty()) {
+    for (std::string& text : texts) text.insert(0, prompt);
+  }
   const bool add_special = f.boolean("add_special_tokens").value_or(true);
 
   // Written directly rather than through a JSON DOM: a long text has hundreds of thousands of

@@ -9,6 +9,24 @@
 #include "server/router.hpp"
 
 namespace sembed::server {
+namespace {
+
+// The server's prompt for requests that name none: --default-prompt, or the model's prompt that
+// --default-prompt-name names (checked here, so a typo stops the server from starting).
+std::optional<std::string> default_prompt(const ServerOptions& o, const Backend& backend) {
+  if (o.default_prompt && o.default_prompt_name) {
+    throw Error("--default-prompt and --default-prompt-name cannot both be given");
+  }
+  if (o.default_prompt) return o.default_prompt;
+  if (!o.default_prompt_name) return std::nullopt;
+  try {
+    return backend.prompt(o.default_prompt_name);
+  } catch (const Error& e) {
+    throw Error(std::string("--default-prompt-name: ") + e.what());
+  }
+}
+
+}  // namespace
 
 struct Server::Impl {
   ServerOptions options;
@@ -55,12 +73,16 @@ Server::Server(ServerOptions options, std::unique_ptr<Backend> backend)
   const Backend* be = s.backend.get();
   Metrics* metrics = &s.metrics;
   s.batcher = std::make_unique<engine::Batcher>(
-      [be](const std::vector<std::vector<int32_t>>& ids) { return be->embed(ids); }, bo,
+      [be](const std::vector<std::vector<int32_t>>& ids, const std::vector<size_t>& prompt_tokens) {
+        return be->embed(ids, prompt_tokens);
+      },
+      bo,
       [metrics](const engine::BatchReport& r) {
         metrics->observe_batch(r.sequences, r.tokens, r.requests, r.seconds, r.failed);
       });
   s.service = std::make_unique<EmbeddingService>(*s.backend, *s.batcher, s.metrics,
-                                                 s.options.max_client_batch_size);
+                                                 s.options.max_client_batch_size,
+                                                 default_prompt(s.options, *s.backend));
   s.ctx.reset(new RouteContext{s.options, *s.backend, *s.batcher, s.metrics, *s.service,
                                s.in_flight,
                                s.options.model_id.empty() ? info.model_id : s.options.model_id});

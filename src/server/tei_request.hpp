@@ -11,13 +11,15 @@ constexpr int kTeiTypeStatus = 422;
 
 // `truncation_direction`: "Right" (default) or "Left", any case.
 bool parse_direction_left(const Fields& f);
-// `prompt_name`: refused, sembed models define no prompts.
-void reject_prompt_name(const Fields& f);
+// `prompt_name`: the prompt it names among the model's (422 listing them when unknown), else the
+// default prompt (EmbeddingService::prompt).
+std::string tei_prompt(const RouteContext& ctx, const Fields& f);
 // 413 when an array of inputs (not one array of token ids) holds more than max - extra items.
 void check_count(const json& value, const std::string& field, size_t extra, size_t max);
 // truncate / truncation_direction / prompt_name from `f`, TEI's statuses.
 EmbedRequest tei_request(const RouteContext& ctx, const Fields& f);
-// Tokenizes for /tokenize; ApiError 422 naming `name` when the text cannot be tokenized.
+// Tokenizes for /tokenize (the text as given: callers prepend any prompt); ApiError 422 naming
+// `name` when the text cannot be tokenized.
 TokenizedText tokenize_or_throw(const RouteContext& ctx, const std::string& text,
                                 const std::string& name);
 

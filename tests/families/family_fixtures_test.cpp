@@ -101,6 +101,36 @@ TEST_P(FamilyFixture, BatchingAndThreadsNeverChangeAVector) {
   }
 }
 
+// The server tokenizes prompt + text itself and batches sequences with different prompts:
+// encode_ids with each sequence's prompt length pools exactly as encode() with that prompt
+// (roberta-prompts has include_prompt false, so the lengths matter).
+TEST(FamilyPrompts, EncodeIdsWithPromptTokensEqualsEncodeWithThePrompt) {
+  const auto texts = read_reference("roberta-prompts")["texts"].get<std::vector<std::string>>();
+  auto model = Model::load(kRoot / "roberta-prompts", LoadOptions{1});
+  ASSERT_FALSE(model->info().pooling_include_prompt);
+  const std::vector<std::string> prompts = {"query: ", "passage: ", "", "task: "};
+  std::vector<std::vector<int32_t>> ids;
+  std::vector<size_t> prompt_tokens;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string& prompt = prompts[i % prompts.size()];
+    ids.push_back(model->tokenize(prompt + texts[i]).ids);
+    prompt_tokens.push_back(model->prompt_length(prompt));
+  }
+  EXPECT_EQ(model->prompt_length(""), 0u);
+  EXPECT_GT(model->prompt_length("query: "), 1u);
+  const Matrix mixed = model->encode_ids(ids, prompt_tokens);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    EncodeOptions opt;
+    opt.prompt = prompts[i % prompts.size()];
+    const Matrix want = model->encode({texts[i]}, opt);
+    EXPECT_EQ(0, std::memcmp(want.row(0), mixed.row(i), want.cols * sizeof(float))) << i;
+  }
+  // Without the counts the prompts are pooled: other vectors.
+  const Matrix pooled_all = model->encode_ids(ids);
+  EXPECT_NE(0, std::memcmp(pooled_all.row(0), mixed.row(0), mixed.cols * sizeof(float)));
+  EXPECT_THROW(model->encode_ids(ids, std::vector<size_t>{1, 2}), Error);
+}
+
 TEST_P(FamilyFixture, InfoNamesFamilyModulesAndPrompts) {
   auto model = Model::load(kRoot / GetParam(), LoadOptions{1});
   const ModelInfo& info = model->info();

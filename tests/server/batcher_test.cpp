@@ -14,7 +14,7 @@ namespace sembed::engine {
 namespace {
 
 // Row i of a batch encodes its sequence: [first id, length, sum of ids].
-Matrix fake_embed(const std::vector<std::vector<int32_t>>& ids) {
+Matrix fake_embed(const std::vector<std::vector<int32_t>>& ids, const std::vector<size_t>& = {}) {
   Matrix m(ids.size(), 3);
   for (size_t i = 0; i < ids.size(); ++i) {
     long sum = 0;
@@ -58,7 +58,7 @@ TEST(Batcher, BatchesRespectTokenBudgetAndSplitLargeRequests) {
   BatcherOptions o;
   o.max_batch_tokens = 10;
   Batcher b(
-      [&](const std::vector<std::vector<int32_t>>& ids) {
+      [&](const std::vector<std::vector<int32_t>>& ids, const std::vector<size_t>&) {
         size_t t = 0;
         for (auto& s : ids) t += s.size();
         std::lock_guard<std::mutex> lock(mu);
@@ -81,7 +81,7 @@ TEST(Batcher, ConcurrentRequestsEachGetTheirOwnRows) {
   o.max_batch_tokens = 64;
   std::atomic<int> batches{0};
   Batcher b(
-      [&](const std::vector<std::vector<int32_t>>& ids) {
+      [&](const std::vector<std::vector<int32_t>>& ids, const std::vector<size_t>&) {
         ++batches;
         std::this_thread::sleep_for(std::chrono::microseconds(200));
         return fake_embed(ids);
@@ -115,7 +115,7 @@ TEST(Batcher, QueueFullRefusesAndRecovers) {
   BatcherOptions o;
   o.max_queue_requests = 2;
   Batcher b(
-      [&](const std::vector<std::vector<int32_t>>& ids) {
+      [&](const std::vector<std::vector<int32_t>>& ids, const std::vector<size_t>&) {
         std::lock_guard<std::mutex> lock(gate);
         return fake_embed(ids);
       },
@@ -141,7 +141,7 @@ TEST(Batcher, QueueTokenBoundRefuses) {
   BatcherOptions o;
   o.max_queue_tokens = 10;
   Batcher b(
-      [&](const std::vector<std::vector<int32_t>>& ids) {
+      [&](const std::vector<std::vector<int32_t>>& ids, const std::vector<size_t>&) {
         std::lock_guard<std::mutex> lock(gate);
         return fake_embed(ids);
       },
@@ -159,7 +159,7 @@ TEST(Batcher, FailingBatchFailsOnlyItsRequests) {
   BatcherOptions o;
   o.max_batch_tokens = 4;
   Batcher b(
-      [](const std::vector<std::vector<int32_t>>& ids) {
+      [](const std::vector<std::vector<int32_t>>& ids, const std::vector<size_t>&) {
         for (auto& s : ids) {
           if (s[0] == 666) throw Error("poisoned sequence");
         }
@@ -174,14 +174,44 @@ TEST(Batcher, FailingBatchFailsOnlyItsRequests) {
   EXPECT_EQ(b.queued_tokens(), 0u);
 }
 
+TEST(Batcher, PromptTokensReachTheCallbackPerSequence) {
+  // Row: [first id, prompt tokens of that sequence]; requests share and split batches.
+  BatcherOptions o;
+  o.max_batch_tokens = 6;
+  Batcher b(
+      [](const std::vector<std::vector<int32_t>>& ids, const std::vector<size_t>& prompt_tokens) {
+        EXPECT_EQ(prompt_tokens.size(), ids.size());
+        Matrix m(ids.size(), 2);
+        for (size_t i = 0; i < ids.size(); ++i) {
+          m.at(i, 0) = static_cast<float>(ids[i][0]);
+          m.at(i, 1) = static_cast<float>(prompt_tokens[i]);
+        }
+        return m;
+      },
+      o);
+  auto with = b.submit({seq(1, 2), seq(2, 2), seq(3, 2), seq(4, 2)}, {5, 6, 0, 7});
+  auto without = b.submit({seq(8, 2), seq(9, 2)});
+  const Matrix w = with.get(), n = without.get();
+  const float want[][2] = {{1, 5}, {2, 6}, {3, 0}, {4, 7}};
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(w.at(i, 0), want[i][0]);
+    EXPECT_EQ(w.at(i, 1), want[i][1]) << "row " << i;
+  }
+  EXPECT_EQ(n.at(0, 1), 0.0f);
+  EXPECT_EQ(n.at(1, 1), 0.0f);
+  EXPECT_THROW(b.submit({seq(1, 2)}, {1, 2}), Error);
+}
+
 TEST(Batcher, WrongRowCountIsAnError) {
-  Batcher b([](const std::vector<std::vector<int32_t>>&) { return Matrix(1, 3); }, {});
+  Batcher b([](const std::vector<std::vector<int32_t>>&,
+               const std::vector<size_t>&) { return Matrix(1, 3); },
+            {});
   EXPECT_THROW(b.submit({seq(1, 2), seq(2, 2)}).get(), Error);
 }
 
 TEST(Batcher, StopDrainsQueuedWorkThenRefuses) {
   Batcher b(
-      [](const std::vector<std::vector<int32_t>>& ids) {
+      [](const std::vector<std::vector<int32_t>>& ids, const std::vector<size_t>&) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
         return fake_embed(ids);
       },

@@ -91,7 +91,19 @@ class FakeBackend final : public Backend {
     return t;
   }
 
-  Matrix embed(const std::vector<std::vector<int32_t>>& ids) const override {
+  // No prompts of its own; a prompt (the server's --default-prompt) is its words plus [CLS].
+  std::string prompt(const std::optional<std::string>& name) const override {
+    if (name)
+      throw Error("prompt name '" + *name + "' is not among the model's prompts (it has none)");
+    return {};
+  }
+  size_t prompt_length(const std::string& prompt) const override {
+    return prompt.empty() ? 0 : tokenize_all(prompt).ids.size() - 1;
+  }
+
+  // Prompt tokens count like any other: the fake has no include_prompt: false.
+  Matrix embed(const std::vector<std::vector<int32_t>>& ids,
+               const std::vector<size_t>& /*prompt_tokens*/) const override {
     batches.fetch_add(1);
     if (delay_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
     Matrix m(ids.size(), info_.dimension);

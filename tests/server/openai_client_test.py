@@ -1,10 +1,13 @@
 """The OpenAI response shape, checked with the official `openai` Python client (PyPI) against
 `sembed serve`: float and base64 encodings (the client asks for base64 by default and decodes it
 with numpy), dimensions, token-id inputs, model echo, usage, the API key, and that errors arrive
-as the client's typed exceptions.
+as the client's typed exceptions; and, on the roberta-prompts fixture, `prompt_name` sent with
+`extra_body` (and `--default-prompt-name`) gives sentence-transformers' rows.
 
 Usage: openai_client_test.py SEMBED_BINARY
 """
+import json
+import os
 import sys
 
 import numpy as np
@@ -58,7 +61,6 @@ def main(binary):
         status, _, body = srv.request("POST", "/tokenize", {"content": texts[0], "add_special": True},
                                       headers={"Authorization": "Bearer test-key"})
         check(status == 200, f"tokenize {status} {body}")
-        import json
         ids = json.loads(body)["tokens"]
         t = client.embeddings.create(model="m", input=[ids, ids], encoding_format="float")
         check(np.array_equal(np.array(t.data[1].embedding, dtype=np.float32), float_vectors[0]),
@@ -82,7 +84,33 @@ def main(binary):
             raise AssertionError("wrong key accepted")
         except openai.AuthenticationError:
             pass
+    check_prompts(binary)
     print("openai client test: ok")
+
+
+def check_prompts(binary):
+    """prompt_name through the SDK's extra_body, and the server's --default-prompt-name, against
+    sentence-transformers' rows in the fixture's reference.json (the model ends with Normalize)."""
+    fixture = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "families",
+                           "roberta-prompts")
+    with open(os.path.join(fixture, "reference.json")) as f:
+        ref = json.load(f)
+    rows = {}
+    for c in ref["cases"]:
+        if c["pooling"] in (None, "mean") and c["prompt"] is None and c["prompt_name"] is not None:
+            rows[c["prompt_name"]] = np.array(c["embeddings"], dtype=np.float32)
+    with ServeProcess(binary, "--model", fixture, "--default-prompt-name", "passage") as srv:
+        client = openai.OpenAI(base_url=srv.url + "/v1", api_key="unused", max_retries=0)
+        for name, extra in (("query", {"prompt_name": "query"}), ("passage", None)):
+            r = client.embeddings.create(model="m", input=ref["texts"], extra_body=extra)
+            got = np.array([d.embedding for d in r.data], dtype=np.float32)
+            worst = float(np.abs(got - rows[name]).max())
+            check(worst <= 1e-5, f"prompt {name}: largest difference {worst}")
+        try:
+            client.embeddings.create(model="m", input="x", extra_body={"prompt_name": "search"})
+            raise AssertionError("unknown prompt_name accepted")
+        except openai.BadRequestError as e:
+            check("document, passage, query" in str(e), f"message lists the prompts: {e}")
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ std::vector<float> unit(std::vector<float> v) {
 // What the fake model gives for a text, as the server would compute it.
 std::vector<float> expected(const std::string& text, bool normalize = true) {
   FakeBackend fb;
-  const Matrix m = fb.embed({fb.tokenize(text).ids});
+  const Matrix m = fb.embed({fb.tokenize(text).ids}, {});
   return normalize ? unit(row_of(m, 0)) : row_of(m, 0);
 }
 
@@ -241,12 +241,12 @@ TEST_F(Routes, TeiTruncation) {
 
   r = srv.post("/embed", json{{"inputs", long_text}, {"truncate", true}});
   ASSERT_EQ(r.status, 200) << r.body;
-  expect_close(r.parsed()[0], unit(row_of(fb.embed({right}), 0)));
+  expect_close(r.parsed()[0], unit(row_of(fb.embed({right}, {}), 0)));
 
   r = srv.post("/embed",
                json{{"inputs", long_text}, {"truncate", true}, {"truncation_direction", "Left"}});
   ASSERT_EQ(r.status, 200) << r.body;
-  expect_close(r.parsed()[0], unit(row_of(fb.embed({left}), 0)));
+  expect_close(r.parsed()[0], unit(row_of(fb.embed({left}, {}), 0)));
 
   // OpenAI truncates by default (as sentence-transformers does); truncate=false refuses.
   r = srv.post("/v1/embeddings", json{{"input", long_text}});
@@ -270,7 +270,8 @@ TEST_F(Routes, TruncationOfTextsTooLongToTokenizeInFull) {
                                 {"truncate", true},
                                 {"truncation_direction", left ? "left" : "right"}});
     ASSERT_EQ(r.status, 200) << r.body;
-    expect_close(r.parsed()[0], unit(row_of(fb.embed({fb.truncated_ids(very_long, 16, left)}), 0)));
+    expect_close(r.parsed()[0],
+                 unit(row_of(fb.embed({fb.truncated_ids(very_long, 16, left)}, {}), 0)));
   }
 }
 
@@ -384,8 +385,11 @@ TEST_F(Routes, MissingFieldsAndWrongTypesNameTheField) {
   EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"truncate", 1}}), 422, "`truncate`");
   EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"truncation_direction", "Middle"}}),
                    422, "truncation_direction");
+  // The fake model has no prompts: any name is unknown.
   EXPECT_TEI_ERROR(srv.post("/embed", json{{"inputs", "a"}, {"prompt_name", "query"}}), 422,
-                   "prompt_name");
+                   "it has none");
+  EXPECT_OPENAI_ERROR(srv.post("/v1/embeddings", json{{"input", "a"}, {"prompt_name", "query"}}),
+                      400, "`prompt_name`");
   EXPECT_TEI_ERROR(srv.post("/embed", std::string(R"({"inputs": [{"a": 1}]})")), 422, "inputs[0]");
   EXPECT_TEI_ERROR(srv.post("/similarity", json{{"inputs", "a"}}), 422, "`inputs`");
   EXPECT_TEI_ERROR(srv.post("/similarity", json{{"inputs", {{"sentences", {"a"}}}}}), 422,
@@ -449,6 +453,29 @@ TEST(RoutesOptions, AutoTruncate) {
   EXPECT_EQ(srv.post("/embed", json{{"inputs", long_text}}).status, 200);
   EXPECT_EQ(srv.post("/embed", json{{"inputs", long_text}, {"truncate", false}}).status, 422);
   EXPECT_EQ(srv.get("/info").parsed()["auto_truncate"], true);
+}
+
+TEST(RoutesOptions, DefaultPromptIsPrependedToTextsNotIds) {
+  ServerOptions o;
+  o.default_prompt = "find this: ";
+  o.openai_token_ids = true;
+  TestServer srv(o, std::make_unique<FakeBackend>());
+  Reply r = srv.post("/v1/embeddings", json{{"input", "big world"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_close(r.parsed()["data"][0]["embedding"], expected("find this: big world"));
+  EXPECT_EQ(r.parsed()["usage"]["prompt_tokens"], 6);  // [CLS] find this: big world [SEP]
+  r = srv.post("/embed", json{{"inputs", "big world"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_close(r.parsed()[0], expected("find this: big world"));
+  r = srv.post("/tokenize", json{{"inputs", "big world"}, {"add_special_tokens", false}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(r.parsed()[0].size(), 4u) << r.body;
+  EXPECT_EQ(r.parsed()[0][0]["text"], "find");
+  // Token ids are embedded as given.
+  r = srv.post("/v1/embeddings", json{{"input", {1, 103, 105, 2}}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  expect_close(r.parsed()["data"][0]["embedding"], expected("big world"));
+  EXPECT_EQ(r.parsed()["usage"]["prompt_tokens"], 4);
 }
 
 TEST(RoutesAuth, ApiKey) {

@@ -2,7 +2,8 @@
 """Every `sembed serve` option through the real binary, checked against its documented behaviour
 (docs/server.md) only, not the server's internals: --model-id, --threads, --http-threads,
 --max-batch-tokens, --max-batch-requests, --max-client-batch-size, --max-queue-requests,
---max-queue-tokens (429 over HTTP), --max-body-bytes, --auto-truncate, --api-key and
+--max-queue-tokens (429 over HTTP), --max-body-bytes, --auto-truncate, --default-prompt and
+--default-prompt-name (also in openai_client_test.py, on a model with prompts), --api-key and
 SEMBED_API_KEY, and SIGINT (in-flight request finishes, exit 0). SIGTERM: sigterm_test.py.
 
 Usage: serve_options_test.py SEMBED_BINARY
@@ -105,6 +106,31 @@ class ServeOptions(unittest.TestCase):
             self.assertEqual(srv.request("POST", "/embed", {"inputs": LONG})[0], 200)
             self.assertEqual(srv.request("POST", "/embed", {"inputs": LONG, "truncate": False})[0],
                              422)
+
+    def test_default_prompt_is_prepended_to_requests_without_prompt_name(self):
+        with ServeProcess(SEMBED) as srv:
+            status, _, body = srv.request("POST", "/embed", {"inputs": "query: " + SEED[0]})
+            self.assertEqual(status, 200, body)
+            prompted = json.loads(body)
+        with ServeProcess(SEMBED, "--default-prompt", "query: ") as srv:
+            status, _, body = srv.request("POST", "/embed", {"inputs": SEED[0]})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body), prompted)
+            status, _, body = srv.request("POST", "/v1/embeddings", {"input": SEED[0]})
+            self.assertEqual(status, 200, body)
+            self.assertEqual(json.loads(body)["data"][0]["embedding"], prompted[0])
+
+    def test_unknown_default_prompt_name_is_refused_at_start(self):
+        # all-MiniLM-L6-v2 defines no prompts.
+        r = subprocess.run([SEMBED, "serve", "--port", "0", "--default-prompt-name", "query"],
+                           capture_output=True, timeout=120)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"--default-prompt-name", r.stderr)
+        self.assertIn(b"it has none", r.stderr)
+        r = subprocess.run([SEMBED, "serve", "--port", "0", "--default-prompt-name", "query",
+                            "--default-prompt", "q: "], capture_output=True, timeout=120)
+        self.assertNotEqual(r.returncode, 0)
+        self.assertIn(b"excludes", r.stderr.lower())
 
     def check_api_key(self, srv):
         self.assertEqual(srv.request("GET", "/health")[0], 200)  # no key needed

@@ -126,6 +126,17 @@ void register_serve(CLI::App& app) {
   cmd->add_flag("--auto-truncate", o.auto_truncate,
                 "TEI routes truncate over-long inputs unless a request says truncate=false "
                 "(OpenAI routes always default to truncating)");
+  auto* prompt_name =
+      cmd->add_option_function<std::string>(
+             "--default-prompt-name", [&o](const std::string& v) { o.default_prompt_name = v; },
+             "Prompt NAME (of the model's config_sentence_transformers.json) for requests without "
+             "prompt_name (default: the model's default_prompt_name)")
+          ->type_name("NAME");
+  cmd->add_option_function<std::string>(
+         "--default-prompt", [&o](const std::string& v) { o.default_prompt = v; },
+         "Prepend TEXT to the texts of requests without prompt_name, instead of a named prompt "
+         "(\"\": none)")
+      ->excludes(prompt_name);
   cmd->add_option("--api-key", o.api_key,
                   "Require 'Authorization: Bearer KEY' on every route but /health "
                   "(default: $SEMBED_API_KEY)");
