@@ -30,13 +30,19 @@ constexpr int64_t kLayoutProbeRows = 128;
 // gemm kernels treat the last rows of a call with a tail kernel that rounds differently when the
 // count is not a multiple of their row unroll (6, 8, 16 or 24 by ISA); 48 is a multiple of all.
 constexpr int64_t kFallbackBlockRows = 48;
-// Compiled kernels kept per weight matrix, least recently used evicted. Every distinct row count
-// (and thread count) is its own oneDNN primitive, ~50 KB of JIT code and descriptors; packed
-// batches of random-length requests make hundreds of distinct counts per layer, and an unbounded
-// cache grew the server's RSS with every new one. Creating one costs ~0.1 ms against ~1.5 ms for
-// a 256-row call (measured, AMD EPYC, oneDNN 2.6), so a miss is cheap and the bound is tight:
-// with 4 matrices per layer it is at most 32 × 4 × 50 KB = 6.4 MB per layer.
-constexpr size_t kKernelsPerLinear = 32;
+// On the AVX-512 path every call's row count is one of few: a multiple of kBodyRows (the body),
+// then the rest rounded up to a multiple of kTailQuantum (zero-padded in a copy when it is not
+// one already). Every distinct row count (and thread count) is its own oneDNN primitive, ~50 KB
+// of JIT code and descriptors; packed batches of varied lengths made hundreds of distinct counts
+// per matrix, and keeping them all grew a server's memory with every new one, while a small
+// cache of them missed on almost every call (-20% throughput on short sentences, measured). With
+// chunks of at most ~800 rows the counts are at most 12 bodies + 8 tails per thread count.
+constexpr int64_t kBodyRows = 64;
+constexpr int64_t kTailQuantum = 8;
+// Compiled kernels kept per weight matrix, least recently used evicted: room for every count
+// above at two thread counts, so the steady state never compiles; the bound holds memory to
+// 48 × ~50 KB per matrix whatever clients send.
+constexpr size_t kKernelsPerLinear = 48;
 
 // oneDNN scratch space, one per calling thread, grown as needed and kept across calls.
 tensor::AlignedBuffer& thread_scratch() {
@@ -106,6 +112,8 @@ struct Linear::Impl {
 
   // One oneDNN call on exactly `rows` rows; the caller has set the thread count.
   void run(const float* x, int64_t rows, float* y, int threads) const;
+  // The same on `rows` rows through copies zero-padded to `padded_rows`.
+  void run_padded(const float* x, int64_t rows, float* y, int64_t padded_rows, int threads) const;
 
   // The caller has set the thread count (ScopedThreadCount): oneDNN sizes its work split from it.
   std::shared_ptr<const Entry> get(int64_t m, int threads) const {
@@ -242,31 +250,43 @@ void Linear::Impl::run(const float* x, int64_t rows, float* y, int threads) cons
   stream().wait();
 }
 
+void Linear::Impl::run_padded(const float* x, int64_t rows, float* y, int64_t padded_rows,
+                              int threads) const {
+  // Zero input rows, and for Accumulate the residual rows, so the kernel sees `padded_rows`.
+  thread_local tensor::AlignedBuffer xpad, ypad;
+  float* xp = xpad.reserve(static_cast<size_t>(padded_rows * k));
+  float* yp = ypad.reserve(static_cast<size_t>(padded_rows * n));
+  std::memcpy(xp, x, sizeof(float) * static_cast<size_t>(rows * k));
+  std::memset(xp + rows * k, 0, sizeof(float) * static_cast<size_t>((padded_rows - rows) * k));
+  std::memset(yp, 0, sizeof(float) * static_cast<size_t>(padded_rows * n));
+  if (epilogue == Epilogue::Accumulate)
+    std::memcpy(yp, y, sizeof(float) * static_cast<size_t>(rows * n));
+  run(xp, padded_rows, yp, threads);
+  std::memcpy(y, yp, sizeof(float) * static_cast<size_t>(rows * n));
+}
+
 void Linear::forward(const float* x, int64_t rows, float* y, int threads) const {
   if (rows <= 0) return;
   const Impl& d = *impl_;
   ScopedThreadCount scoped(threads);
   if (d.fixed_rows == 0) {
-    d.run(x, rows, y, threads);
+    // brgemm: rows are bit-identical whatever the call's row count, so any split is exact.
+    const int64_t body = rows / kBodyRows * kBodyRows;
+    if (body > 0) d.run(x, body, y, threads);
+    const int64_t left = rows - body;
+    if (left == 0) return;
+    const int64_t tail = (left + kTailQuantum - 1) / kTailQuantum * kTailQuantum;
+    if (tail == left) {
+      d.run(x + body * d.k, left, y + body * d.n, threads);
+    } else {
+      d.run_padded(x + body * d.k, left, y + body * d.n, tail, threads);
+    }
     return;
   }
   const int64_t block = d.fixed_rows;
   int64_t r = 0;
   for (; r + block <= rows; r += block) d.run(x + r * d.k, block, y + r * d.n, threads);
-  if (r == rows) return;
-  // The last partial block goes through padded copies: zero input rows, and for Accumulate the
-  // residual rows, so the kernel still sees exactly `block` rows.
-  thread_local tensor::AlignedBuffer xpad, ypad;
-  const int64_t left = rows - r;
-  float* xp = xpad.reserve(static_cast<size_t>(block * d.k));
-  float* yp = ypad.reserve(static_cast<size_t>(block * d.n));
-  std::memcpy(xp, x + r * d.k, sizeof(float) * static_cast<size_t>(left * d.k));
-  std::memset(xp + left * d.k, 0, sizeof(float) * static_cast<size_t>((block - left) * d.k));
-  std::memset(yp, 0, sizeof(float) * static_cast<size_t>(block * d.n));
-  if (d.epilogue == Epilogue::Accumulate)
-    std::memcpy(yp, y + r * d.n, sizeof(float) * static_cast<size_t>(left * d.n));
-  d.run(xp, block, yp, threads);
-  std::memcpy(y + r * d.n, yp, sizeof(float) * static_cast<size_t>(left * d.n));
+  if (r < rows) d.run_padded(x + r * d.k, rows - r, y + r * d.n, block, threads);
 }
 
 }  // namespace sembed::ops::cpu
