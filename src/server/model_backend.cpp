@@ -7,7 +7,6 @@
 // too long, and truncation goes through a prefix (keeping the start) or a suffix (keeping the
 // end) of the text cut at whitespace.
 #include <algorithm>
-#include <bit>
 #include <cctype>
 #include <limits>
 #include <utility>
@@ -131,45 +130,13 @@ class ModelBackend final : public Backend {
 
   Matrix embed(const std::vector<std::vector<int32_t>>& ids,
                const std::vector<size_t>& prompt_tokens) const override {
+    // Each batch runs exactly as the batcher formed it. (It used to be padded to one of ~80 token
+    // counts, because the engine kept a compiled matmul per count without bound; ops/cpu's
+    // kernel cache is bounded now, so the padding only cost work.)
     EncodeOptions options;
     options.normalize = false;
-    size_t tokens = 0;
-    for (const auto& seq : ids) tokens += seq.size();
-    const size_t target = bucket_tokens(tokens);
-    if (target == tokens || ids.empty()) {
-      options.batch_size = std::max<size_t>(ids.size(), 1);  // the batcher sized the batch
-      return model_->encode_ids(ids, prompt_tokens, options);
-    }
-    // Pad the batch with filler sequences up to the bucket; their rows are dropped. A row never
-    // depends on the rest of its batch, so this changes no result.
-    std::vector<std::vector<int32_t>> padded = ids;
-    std::vector<size_t> padded_prompts = prompt_tokens;
-    const int32_t filler = ids.front().front();
-    size_t pad = target - tokens;
-    const size_t max_len = std::max<size_t>(info_.max_seq_length, 4);
-    while (pad > 0) {
-      size_t len = std::min(pad, max_len);
-      if (pad - len == 1) --len;  // never leave a 1-token remainder: a sequence needs 2
-      padded.emplace_back(len, filler);
-      if (!padded_prompts.empty()) padded_prompts.push_back(0);
-      pad -= len;
-    }
-    options.batch_size = padded.size();
-    Matrix all = model_->encode_ids(padded, padded_prompts, options);
-    Matrix out(ids.size(), all.cols);
-    std::copy_n(all.data.begin(), ids.size() * all.cols, out.data.begin());
-    return out;
-  }
-
-  // The engine compiles and caches a matmul (JIT code included) per distinct token count of a
-  // batch, so under varied load its memory keeps growing with every new count. Rounding counts up
-  // to a multiple of 8, and above 64 to 8 steps per power of two, bounds the distinct counts to
-  // about 80, for at most 1/8 more work (usually far less).
-  static size_t bucket_tokens(size_t tokens) {
-    const size_t step = tokens <= 64 ? 8 : size_t{1} << (std::bit_width(tokens) - 1 - 3);
-    size_t target = (tokens + step - 1) / step * step;
-    if (target - tokens == 1) target += step;  // a filler sequence needs at least 2 tokens
-    return target;
+    options.batch_size = std::max<size_t>(ids.size(), 1);  // the batcher sized the batch
+    return model_->encode_ids(ids, prompt_tokens, options);
   }
 
   const BackendInfo& info() const override { return info_; }
