@@ -707,7 +707,7 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--no-bert-base", action="store_true")
     ap.add_argument("--no-encoder-bench", action="store_true")
     ap.add_argument("--model", default=None,
-                    help="all-MiniLM-L6-v2 directory (default: $SEMBED_MODEL or "
+                    help="model directory, e.g. all-mpnet-base-v2 (default: $SEMBED_MODEL or "
                          "~/.cache/sembed/models/all-MiniLM-L6-v2)")
     ap.add_argument("--build-dir", default=os.environ.get("SEMBED_BUILD_DIR", "build"))
     ap.add_argument("--no-build", action="store_true", help="use the built driver as it is")
@@ -764,14 +764,16 @@ def main() -> None:
         else:
             ctx["driver"], enc_binary = build_sembed(build_dir)
     if any(p.startswith("ort") for p in args.peers):
-        ctx["onnx_dirs"][model_dir] = ensure_onnx(model_dir, "all-MiniLM-L6-v2")
+        ctx["onnx_dirs"][model_dir] = ensure_onnx(model_dir,
+                                                  os.path.basename(os.path.normpath(model_dir)))
 
     groups = []
-    minilm_sets = make_sets(model_dir, "all-MiniLM-L6-v2", args.short_count, args.long_count,
+    model_name = os.path.basename(os.path.normpath(model_dir))
+    minilm_sets = make_sets(model_dir, model_name, args.short_count, args.long_count,
                             args.latency_count)
     corpus_sets = ["short"] + (["long"] if args.long_count > 0 else [])
     for threads in args.threads:
-        g = run_group("all-MiniLM-L6-v2", model_dir, threads, args.peers, minilm_sets,
+        g = run_group(model_name, model_dir, threads, args.peers, minilm_sets,
                       corpus_sets, args.rounds, args.latency_count, ctx, args.gap, args.nice)
         g["corpus_sets"] = corpus_sets
         groups.append(g)

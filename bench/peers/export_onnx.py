@@ -1,4 +1,6 @@
-"""Exports a sentence-transformers (BERT) model directory to ONNX for the ONNX Runtime peers.
+"""Exports a sentence-transformers model directory (BERT, MPNet, ...) to ONNX for the ONNX
+Runtime peers. Models whose forward takes no token_type_ids (MPNet, RoBERTa-style DistilBERT)
+are exported without that input; the peer feeds only the inputs a graph has.
 
   python bench/peers/export_onnx.py MODEL_DIR OUT_DIR
 
@@ -23,17 +25,19 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from transformers import AutoModel  # noqa: E402
 
-NAMES = ["input_ids", "attention_mask", "token_type_ids"]
+ALL_NAMES = ["input_ids", "attention_mask", "token_type_ids"]
 
 
 class LastHidden(torch.nn.Module):
-    def __init__(self, model):
+    def __init__(self, model, with_types):
         super().__init__()
         self.model = model
+        self.with_types = with_types
 
-    def forward(self, input_ids, attention_mask, token_type_ids):
+    def forward(self, input_ids, attention_mask, token_type_ids=None):
+        kw = {"token_type_ids": token_type_ids} if self.with_types else {}
         return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                          token_type_ids=token_type_ids).last_hidden_state
+                          **kw).last_hidden_state
 
 
 def export(model_dir: str, out_dir: str) -> None:
@@ -47,17 +51,20 @@ def export(model_dir: str, out_dir: str) -> None:
     # Eager attention exports to the plain MatMul/Softmax pattern ONNX Runtime's attention
     # fusion recognises (as optimum's exporter produces for BERT).
     model = AutoModel.from_pretrained(model_dir, attn_implementation="eager").eval()
-    wrapped = LastHidden(model).eval()
+    import inspect
+    with_types = "token_type_ids" in inspect.signature(model.forward).parameters
+    names = ALL_NAMES if with_types else ALL_NAMES[:2]
+    wrapped = LastHidden(model, with_types).eval()
     gen = torch.Generator().manual_seed(0)
     ids = torch.randint(1000, 2000, (3, 24), generator=gen)
     mask = torch.ones_like(ids)
     mask[1, 12:] = 0
     types = torch.zeros_like(ids)
     tmp = fp32 + ".partial"
-    torch.onnx.export(wrapped, (ids, mask, types), tmp, input_names=NAMES,
+    torch.onnx.export(wrapped, (ids, mask, types)[:len(names)], tmp, input_names=names,
                       output_names=["last_hidden_state"],
                       dynamic_axes={n: {0: "batch", 1: "sequence"}
-                                    for n in NAMES + ["last_hidden_state"]},
+                                    for n in names + ["last_hidden_state"]},
                       opset_version=17, dynamo=False)
     wrapped.eval()  # torch.onnx.export restores the wrapper's (training) mode recursively
 
@@ -68,8 +75,9 @@ def export(model_dir: str, out_dir: str) -> None:
     with torch.inference_mode():
         ref = wrapped(ids2, mask2, torch.zeros_like(ids2)).numpy()
     sess = ort.InferenceSession(tmp, providers=["CPUExecutionProvider"])
-    got = sess.run(None, {"input_ids": ids2.numpy(), "attention_mask": mask2.numpy(),
-                          "token_type_ids": np.zeros_like(ids2.numpy())})[0]
+    feed = {"input_ids": ids2.numpy(), "attention_mask": mask2.numpy(),
+            "token_type_ids": np.zeros_like(ids2.numpy())}
+    got = sess.run(None, {n: feed[n] for n in names})[0]
     err = float(np.abs(np.where(mask2.numpy()[:, :, None] > 0, got - ref, 0)).max())
     if err > 1e-3:
         raise SystemExit(f"export_onnx: ONNX export differs from PyTorch by {err}")
