@@ -5,7 +5,8 @@ checks sembed's families without torch.
 
 Each fixture is built with transformers' native class (BertModel, RobertaModel, XLMRobertaModel,
 CamembertModel, MPNetModel, DistilBertModel; eager attention), unusual sizes and odd head counts,
-a small WordPiece tokenizer (tokenizers), and sentence-transformers modules (Pooling with
+a small WordPiece tokenizer (tokenizers) or one of the tokenizer tests' own (SentencePiece
+Unigram in XLM-R's layout, byte-level BPE), and sentence-transformers modules (Pooling with
 include_prompt true/false, Dense with each activation sentence-transformers writes, bias or not,
 Normalize before, between or after Dense), prompts in config_sentence_transformers.json; saved
 by SentenceTransformer.save (safetensors, or pytorch_model.bin for the *-bin fixtures) and
@@ -70,7 +71,25 @@ def texts_for(max_seq_length):
     ]
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Fixtures whose tokenizer is one of the tokenizer tests' own (SentencePiece Unigram in XLM-R's
+# layout, byte-level BPE with RobertaProcessing): `roberta_style` names the directory instead.
+REAL_TOKENIZERS = {
+    "unigram-xlmr": os.path.join(ROOT, "tests", "tokenizer", "unigram", "xlmr-nmt-nfkc"),
+    "bpe-roberta": os.path.join(ROOT, "tests", "tokenizer", "bpe", "roberta"),
+}
+
+
 def make_tokenizer(roberta_style, out_dir, max_len):
+    if roberta_style in REAL_TOKENIZERS:
+        src = os.path.join(REAL_TOKENIZERS[roberta_style], "tokenizer.json")
+        tok = Tokenizer.from_file(src)
+        fast = PreTrainedTokenizerFast(tokenizer_object=tok, model_max_length=max_len,
+                                       pad_token="<pad>", unk_token="<unk>", cls_token="<s>",
+                                       sep_token="</s>", mask_token="<mask>", bos_token="<s>",
+                                       eos_token="</s>")
+        fast.save_pretrained(out_dir)
+        return tok.get_vocab_size(), tok.token_to_id("<pad>")
     if roberta_style:
         specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
         cls, pad, sep, unk, mask = specials
@@ -158,6 +177,29 @@ FIXTURES = {
                         activation="gelu", pad_token_id=0),
                    False, "mean_sqrt_len_tokens", True, [("normalize",)], {"q": "question: "}, None,
                    36, "safetensors"),
+    # Fixtures over the tokenizer tests' own tokenizers (after the others: seeds go by position).
+    # The multilingual layout: XLM-RoBERTa over a SentencePiece Unigram vocabulary.
+    "xlm-roberta-unigram": (
+        XLMRobertaConfig, XLMRobertaModel,
+        dict(hidden_size=28, num_hidden_layers=2, num_attention_heads=7, intermediate_size=44,
+             max_position_embeddings=50, type_vocab_size=1, layer_norm_eps=1e-5, pad_token_id=1,
+             bos_token_id=0, eos_token_id=2),
+        "unigram-xlmr", "mean", True, [("normalize",)], {"query": "query: "}, "query", 48,
+        "safetensors"),
+    # A BERT encoder with another family's tokenizer (as paraphrase-multilingual-MiniLM does with
+    # XLM-R's): any vocabulary, the tokenizer decides the special tokens.
+    "bert-unigram": (BertConfig, BertModel,
+                     dict(hidden_size=24, num_hidden_layers=2, num_attention_heads=3,
+                          intermediate_size=40, max_position_embeddings=40, type_vocab_size=2,
+                          pad_token_id=0),
+                     "unigram-xlmr", "cls", True, [], {}, None, 40, "safetensors"),
+    # RoBERTa over byte-level BPE, as all-distilroberta-v1.
+    "roberta-bpe": (RobertaConfig, RobertaModel,
+                    dict(hidden_size=30, num_hidden_layers=2, num_attention_heads=3,
+                         intermediate_size=48, max_position_embeddings=58, type_vocab_size=1,
+                         layer_norm_eps=1e-5, pad_token_id=1, bos_token_id=0, eos_token_id=2),
+                    "bpe-roberta", "mean", True, [("dense", 16, True, "tanh")], {}, None, 56,
+                    "safetensors"),
 }
 
 MODES = ["mean", "cls", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"]
