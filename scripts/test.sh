@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: sets up everything (scripts/setup.sh) and runs the whole test suite: the C++
-# tests (ctest), the ThreadSanitizer check and the Python package (pip install . + pytest).
+# tests (ctest), the ThreadSanitizer check, the ASan+UBSan suite and fuzz smoke runs, and the
+# Python package (pip install . + pytest).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -13,15 +14,8 @@ build_dir=${SEMBED_BUILD_DIR:-build}
 export SEMBED_BERT_BASE_RANDOM_DIR=${SEMBED_BERT_BASE_RANDOM_DIR:-$(cd "$build_dir" && pwd)/bert-base-random}
 log="$build_dir/ctest-output.txt"
 ctest --test-dir "$build_dir" --output-on-failure -j"$(nproc)" 2>&1 | tee "$log"
-# A skipped test is a check that did not run: it fails the test command unless allow-listed.
-skipped=$(sed -n 's/^[[:space:]]*[0-9]* - \(.*\) (Skipped)$/\1/p' "$log")
-unexpected=""
-for t in $skipped; do
-  grep -qE "^$t([[:space:]]|\$)" tests/skip_allowlist.txt || unexpected+=" $t"
-done
-if [ -n "$unexpected" ]; then
-  echo "test.sh: skipped tests not on tests/skip_allowlist.txt:$unexpected" >&2
-  exit 1
-fi
+scripts/check_no_unexpected_skips.sh "$log"
 scripts/check_thread_safety.sh
+# ASan+UBSan over the whole unit suite, and a 60 s libFuzzer smoke run of every fuzz target.
+scripts/check_sanitizers.sh asan fuzz
 scripts/test_python.sh

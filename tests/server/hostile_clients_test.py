@@ -18,6 +18,8 @@ before. The checks and their bars (issue 14):
 - header floods (200 fields; one 20 KB field): 431.
 --legacy runs the same checks against a binary without the transport options (to measure an
 older build, as docs/server.md records); it does not fail on the checks, only reports them.
+--rss-not-a-bar (the ASan build, tests/server/CMakeLists.txt) reports the large-request RSS plateau
+without enforcing it: under AddressSanitizer RSS is mostly shadow memory and quarantine.
 """
 import argparse
 import gzip
@@ -251,7 +253,7 @@ def gzip_bomb(srv):
           f"status {status}")
 
 
-def large_requests(srv, count):
+def large_requests(srv, count, rss_is_a_bar=True):
     # Large but legitimate: near-limit bodies, or large answers, at little engine work each (the
     # bar is about memory, and CI has 2 cores): a 100 KB text to /tokenize answers ~2 MB of
     # JSON; a 1.4 MB text embedded with truncation (TEI and OpenAI routes); 32 inputs at once.
@@ -279,8 +281,12 @@ def large_requests(srv, count):
     tail = rss[len(rss) // 2:]
     check(f"{count} large requests on fresh connections: all answered 200",
           statuses == {200: count}, f"{statuses} in {time.time() - t0:.0f} s")
-    check("large requests: RSS plateau <= 400 MB", peak <= 400 and max(tail) - min(tail) < 60,
-          f"RSS every 50 requests (MB): {' '.join(f'{r:.0f}' for r in rss)}; peak {peak:.0f}")
+    rss_line = f"RSS every 50 requests (MB): {' '.join(f'{r:.0f}' for r in rss)}; peak {peak:.0f}"
+    if rss_is_a_bar:
+        check("large requests: RSS plateau <= 400 MB", peak <= 400 and max(tail) - min(tail) < 60,
+              rss_line)
+    else:
+        print(f"NOTE large requests: RSS not a bar in this build (sanitizer); {rss_line}")
 
 
 def pipelining(srv):
@@ -367,6 +373,7 @@ def main():
     ap.add_argument("binary")
     ap.add_argument("--legacy", action="store_true")
     ap.add_argument("--large-requests", type=int, default=1000)
+    ap.add_argument("--rss-not-a-bar", action="store_true")
     args = ap.parse_args()
     extra = [] if args.legacy else [
         "--request-timeout", str(REQUEST_TIMEOUT), "--idle-timeout", "2",
@@ -388,7 +395,7 @@ def main():
         if not args.legacy:
             connection_cap(srv)
             alive("connection cap")
-        large_requests(srv, args.large_requests)
+        large_requests(srv, args.large_requests, not args.rss_not_a_bar)
         alive("large requests")
         print(f"final RSS {srv.rss_kib() / 1024:.0f} MB")
     failed = [n for n, ok in results if not ok]

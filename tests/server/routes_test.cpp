@@ -549,6 +549,9 @@ TEST(RoutesShutdown, StopLetsInFlightRequestsFinish) {
   const Reply r = reply.get();
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.parsed().size(), 2u);
+  // The last answer on a keep-alive connection says it closes (RFC 9112 9.6), so the client
+  // knows to send its next request elsewhere rather than on a connection that will not answer.
+  EXPECT_EQ(r.header("Connection"), "close");
   // Stopped: new connections are refused.
   EXPECT_EQ(srv->get("/health").status, 0);
 }
