@@ -45,15 +45,18 @@ std::string EmbeddingService::prompt(const std::optional<std::string>& prompt_na
   }
 }
 
+size_t EmbeddingService::prompt_length(const EmbedRequest& options) const {
+  return options.prompt.empty() ? 0 : backend_.prompt_length(options.prompt);
+}
+
 PromptedIds EmbeddingService::token_ids(const std::string& raw_text, const std::string& name,
-                                        const EmbedRequest& options) const {
+                                        const EmbedRequest& options, size_t prompt_len) const {
   // sentence-transformers tokenizes prompt + text as one string and truncates the whole, so the
   // prompt counts toward max_seq_length.
   std::string prompted;
   if (!options.prompt.empty()) prompted = options.prompt + raw_text;
   const std::string& text = options.prompt.empty() ? raw_text : prompted;
   PromptedIds out;
-  const size_t prompt_len = options.prompt.empty() ? 0 : backend_.prompt_length(options.prompt);
   out.prompt_tokens = prompt_len;
   // Keeping the end cuts `cut` content tokens from the front: the prompt loses up to all of its
   // own tokens, never the leading special token (which sentence-transformers counts in it).
@@ -139,13 +142,14 @@ EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
   ids.reserve(n);
   prompt_tokens.reserve(n);
   size_t tokens = 0;
+  const size_t prompt_len = prompt_length(request);
   for (size_t i = 0; i < n; ++i) {
     const Input& in = request.inputs[i];
     const std::string name = i < request.input_names.size() ? request.input_names[i]
                              : n == 1 ? request.field
                                       : request.field + "[" + std::to_string(i) + "]";
     if (!in.is_ids) {
-      PromptedIds text_ids = token_ids(in.text, name, request);
+      PromptedIds text_ids = token_ids(in.text, name, request, prompt_len);
       ids.push_back(std::move(text_ids.ids));
       prompt_tokens.push_back(text_ids.prompt_tokens);
     } else {

@@ -61,10 +61,14 @@ class EmbeddingService {
   // the model's prompts for an unknown name.
   std::string prompt(const std::optional<std::string>& prompt_name, int status) const;
 
-  // Token ids of options.prompt + text after truncation as embed() would do it. Throws ApiError
-  // naming `name` on bad input.
+  // How many tokens options.prompt contributes (0 without a prompt): computed once per request
+  // and passed to token_ids for each of its inputs.
+  size_t prompt_length(const EmbedRequest& options) const;
+
+  // Token ids of options.prompt + text after truncation as embed() would do it; prompt_len is
+  // prompt_length(options). Throws ApiError naming `name` on bad input.
   PromptedIds token_ids(const std::string& text, const std::string& name,
-                        const EmbedRequest& options) const;
+                        const EmbedRequest& options, size_t prompt_len) const;
 
   size_t max_client_batch_size() const { return max_client_batch_size_; }
   const Backend& backend() const { return backend_; }

@@ -31,9 +31,10 @@ void handle_embed_all(RouteContext& ctx, const HttpRequest& req, HttpResponse& r
   // The same length checks as /embed (422 for an over-long input unless truncate); the engine
   // then truncates to max_seq_length from the right itself.
   size_t tokens = 0;
+  const size_t prompt_len = ctx.service.prompt_length(er);
   for (size_t i = 0; i < texts.size(); ++i) {
     const std::string name = texts.size() == 1 ? "inputs" : "inputs[" + std::to_string(i) + "]";
-    tokens += ctx.service.token_ids(texts[i], name, er).ids.size();
+    tokens += ctx.service.token_ids(texts[i], name, er, prompt_len).ids.size();
   }
   std::vector<Matrix> states;
   try {
