@@ -21,6 +21,7 @@ for w in "${what[@]}"; do
   case $w in
     asan)
       start=$(date +%s)
+      scripts/fetch_mpnet_model.sh  # MpnetParity.* reads it (nothing to do when cached)
       cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DSEMBED_SANITIZE=address,undefined -DSEMBED_BUILD_BENCH=OFF >/dev/null
       cmake --build build-asan -j"$jobs"
