@@ -40,7 +40,8 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 from transformers import (BertConfig, BertModel, CamembertConfig, CamembertModel, DistilBertConfig,
-                          DistilBertModel, MPNetConfig, MPNetModel, PreTrainedTokenizerFast,
+                          DistilBertModel, ModernBertConfig, ModernBertModel, MPNetConfig,
+                          MPNetModel, NomicBertConfig, NomicBertModel, PreTrainedTokenizerFast,
                           RobertaConfig, RobertaModel, XLMRobertaConfig, XLMRobertaModel)
 
 WORDS = ("the a an of to and in is was for on that with as by at from it this be are or his her "
@@ -120,7 +121,8 @@ def randomize(module, seed):
     with torch.no_grad():
         for name, p in module.named_parameters():
             r = torch.randn(p.shape, generator=g)
-            if "LayerNorm.weight" in name or "layer_norm.weight" in name:
+            if ("LayerNorm.weight" in name or "layer_norm.weight" in name
+                    or name.endswith("norm.weight")):
                 p.copy_(1.0 + 0.3 * r)
             elif name.endswith("bias"):
                 p.copy_(0.2 * r)
@@ -200,6 +202,49 @@ FIXTURES = {
                          layer_norm_eps=1e-5, pad_token_id=1, bos_token_id=0, eos_token_id=2),
                     "bpe-roberta", "mean", True, [("dense", 16, True, "tanh")], {}, None, 56,
                     "safetensors"),
+    # Rotary families (after the others: seeds go by position).
+    # NomicBERT: rotary over d = 12 (6 frequencies), SwiGLU, bias-free projections, token types,
+    # nomic-embed's task prefixes as prompts; texts to 180 tokens.
+    "nomic-bert": (NomicBertConfig, NomicBertModel,
+                   dict(hidden_size=48, num_hidden_layers=2, num_attention_heads=4,
+                        intermediate_size=72, max_position_embeddings=200, type_vocab_size=2,
+                        rope_parameters={"rope_type": "default", "rope_theta": 1000.0}),
+                   False, "mean", True, [("normalize",)],
+                   {"search_query": "search_query: ", "search_document": "search_document: "},
+                   "search_query", 180, "safetensors"),
+    # A NomicBERT whose config.json has the published nomic-embed field names (n_embd, n_head,
+    # rotary_emb_base, ...): reference from the same directory with transformers' names.
+    "nomic-bert-original": (NomicBertConfig, NomicBertModel,
+                            dict(hidden_size=40, num_hidden_layers=2, num_attention_heads=5,
+                                 intermediate_size=56, max_position_embeddings=160,
+                                 type_vocab_size=2,
+                                 rope_parameters={"rope_type": "default", "rope_theta": 10000.0}),
+                            False, "cls", True, [], {"search_query": "search_query: "}, None, 150,
+                            "nomic-original"),
+    # ModernBERT over byte-level BPE: pre-norm, GeGLU, bias-free, global layers 0 and 3 and local
+    # layers with a 16-token window (texts of 100-300 tokens cross it many times), two RoPE bases.
+    "modernbert": (ModernBertConfig, ModernBertModel,
+                   dict(hidden_size=48, num_hidden_layers=4, num_attention_heads=3,
+                        intermediate_size=40, max_position_embeddings=320, local_attention=16,
+                        global_attn_every_n_layers=3, pad_token_id=1, bos_token_id=0,
+                        eos_token_id=2, cls_token_id=0, sep_token_id=2,
+                        rope_parameters={"full_attention": {"rope_type": "default",
+                                                            "rope_theta": 160000.0},
+                                         "sliding_attention": {"rope_type": "default",
+                                                               "rope_theta": 10000.0}}),
+                   "bpe-roberta", "mean", True, [("normalize",)],
+                   {"query": "search_query: "}, None, 300, "safetensors"),
+    # ModernBERT with every bias on (norm_bias, attention_bias, mlp_bias), a 10-token window on
+    # odd layers and head size 32 (the vectorised attention path).
+    "modernbert-biases": (ModernBertConfig, ModernBertModel,
+                          dict(hidden_size=64, num_hidden_layers=3, num_attention_heads=2,
+                               intermediate_size=48, max_position_embeddings=140,
+                               local_attention=20, global_attn_every_n_layers=2, norm_bias=True,
+                               attention_bias=True, mlp_bias=True, norm_eps=1e-6,
+                               pad_token_id=1, bos_token_id=0, eos_token_id=2, cls_token_id=0,
+                               sep_token_id=2),
+                          "bpe-roberta", "cls", True, [("dense", 24, True, "tanh")], {}, None,
+                          128, "safetensors"),
 }
 
 MODES = ["mean", "cls", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"]
@@ -220,6 +265,8 @@ def build(name, spec, out_root, seed):
         kw = dict(kwargs)
         if config_cls is DistilBertConfig:
             kw.update(dropout=0.0, attention_dropout=0.0)
+        elif config_cls is ModernBertConfig:
+            kw.update(attention_dropout=0.0, embedding_dropout=0.0, mlp_dropout=0.0)
         else:
             kw.update(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
         config = config_cls(vocab_size=vocab_size, **kw)
@@ -252,6 +299,13 @@ def build(name, spec, out_root, seed):
         st.save(out, safe_serialization=(weights != "bin"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    reference_dir = out
+    if weights == "nomic-original":
+        # Encode with transformers' config; sembed reads the original one written over it below.
+        reference_dir = out + ".transformers-layout"
+        shutil.rmtree(reference_dir, ignore_errors=True)
+        shutil.copytree(out, reference_dir)
+        to_nomic_original_layout(out)
     if weights == "safetensors-no-positions":
         # The checkpoint lacks the sinusoidal table: transformers computes it at load.
         f = os.path.join(out, "model.safetensors")
@@ -259,7 +313,7 @@ def build(name, spec, out_root, seed):
         tensors = {k: v for k, v in tensors.items() if "position_embeddings" not in k}
         save_file(tensors, f, metadata={"format": "pt"})
 
-    st = SentenceTransformer(out, device="cpu")
+    st = SentenceTransformer(reference_dir, device="cpu")
     st.eval()
     texts = texts_for(max_seq)
     cases = []
@@ -288,7 +342,32 @@ def build(name, spec, out_root, seed):
         p = os.path.join(out, junk)
         if os.path.exists(p):
             os.remove(p)
+    if reference_dir != out:
+        shutil.rmtree(reference_dir)
     print("wrote", out)
+
+
+def to_nomic_original_layout(out):
+    """Rewrites a saved transformers NomicBertModel's config.json with the field names of the
+    published nomic-embed checkpoints (their trust_remote_code configuration). The tensors need
+    no change: transformers 5 already saves them under the original names."""
+    cfg_path = os.path.join(out, "config.json")
+    with open(cfg_path) as fh:
+        hf = json.load(fh)
+    theta = hf["rope_parameters"]["rope_theta"]
+    original = {
+        "architectures": ["NomicBertModel"], "model_type": "nomic_bert",
+        "vocab_size": hf["vocab_size"], "n_embd": hf["hidden_size"],
+        "n_head": hf["num_attention_heads"], "n_layer": hf["num_hidden_layers"],
+        "n_inner": hf["intermediate_size"], "n_positions": hf["max_position_embeddings"],
+        "type_vocab_size": hf["type_vocab_size"], "layer_norm_epsilon": hf["layer_norm_eps"],
+        "activation_function": "swiglu", "rotary_emb_base": theta, "rotary_emb_fraction": 1.0,
+        "rotary_emb_interleaved": False, "rotary_scaling_factor": None, "prenorm": False,
+        "qkv_proj_bias": False, "mlp_fc1_bias": False, "mlp_fc2_bias": False,
+        "use_rms_norm": False, "causal": False, "pad_token_id": hf.get("pad_token_id", 0),
+    }
+    with open(cfg_path, "w") as fh:
+        json.dump(original, fh, indent=2)
 
 
 def main():

@@ -31,6 +31,18 @@ std::string config_architecture(const nlohmann::json& obj, const std::filesystem
 Activation config_activation(const nlohmann::json& obj, std::string_view key,
                              const std::filesystem::path& file, std::string& name_out);
 
+// The activation of a gated MLP (GeGLU / SwiGLU): "gelu" (exact erf) or "silu" ("swish");
+// fallback when absent.
+Activation config_gate_activation(const nlohmann::json& obj, std::string_view key,
+                                  const std::filesystem::path& file, const std::string& fallback,
+                                  std::string& name_out);
+
+// The RoPE base of a transformers rope_parameters object ({"rope_type": "default", "rope_theta":
+// x}); `where` names it in errors; fallback when null or without rope_theta. Any other rope_type
+// and any scaling field are refused by name: they would change every position's angle.
+double config_rope_theta(const nlohmann::json& params, std::string_view where,
+                         const std::filesystem::path& file, double fallback);
+
 // Checks the dimensions every family shares (positive, heads dividing hidden).
 void check_encoder_dims(const EncoderConfig& c, const std::filesystem::path& file);
 

@@ -22,12 +22,26 @@ enum class PositionIds {
   AfterPadding,
 };
 
-// The MLP's activation (config.json hidden_act / activation).
-enum class Activation { Gelu /* exact erf */, Relu };
+// The MLP's activation (config.json hidden_act / activation). Silu only in gated MLPs.
+enum class Activation { Gelu /* exact erf */, Relu, Silu };
 
-// Where the LayerNorms sit. Post: h = LN(h + f(h)) (BERT and all families here). Pre (reserved
-// for ModernBERT/NomicBERT-style families, issue 10): h = h + f(LN(h)).
-enum class NormPlacement { Post };
+// Where the LayerNorms sit. Post: h = LN(h + f(h)) (BERT, RoBERTa, MPNet, DistilBERT, NomicBERT).
+// Pre: h = h + f(LN(h)), and one more LayerNorm after the last layer (ModernBERT).
+enum class NormPlacement { Post, Pre };
+
+// How token positions enter the encoder. Table: a row of a learned (or sinusoidal) table is
+// added to each token's embedding. Rotary: nothing is added; queries and keys are rotated by
+// their position inside the sequence (RoPE, the rotate-half layout of transformers' Llama-style
+// apply_rotary_pos_emb) before the scores.
+enum class PositionEncoding { Table, Rotary };
+
+// What one layer's attention sees. window_half > 0: a token attends only to keys at distance
+// <= window_half (ModernBERT's local layers: local_attention / 2); 0: the whole sequence.
+// rope_theta: the RoPE base of this layer (PositionEncoding::Rotary only).
+struct LayerAttention {
+  int window_half = 0;
+  double rope_theta = 0;
+};
 
 struct LinearNames {
   std::string weight;  // [out, in]
@@ -40,18 +54,29 @@ struct NormNames {
 
 struct LayerTensorNames {
   LinearNames q, k, v, o;  // attention projections; fused into one [3H, H] matmul at load
+  // Empty weight: no norm there (ModernBERT's first layer has no attention norm). An empty bias
+  // is a bias-free LayerNorm (beta = 0).
   NormNames attention_norm;
-  LinearNames up, down;  // MLP: [I, H] and [H, I]
+  // MLP: up [I, H] and down [H, I]. A gated MLP computes down(act(up·x) * (multiplier·x)):
+  // `multiplier` names its own [I, H] projection (NomicBERT: up = gate_proj / fc12, multiplier =
+  // up_proj / fc11), or is empty with `up` holding both as one [2I, H] tensor, activated half
+  // first (ModernBERT's Wi).
+  LinearNames up, down;
   NormNames mlp_norm;
+  // The checkpoint's own fused [3H, H] projection ([q | k | v] rows: NomicBERT's and ModernBERT's
+  // Wqkv); when set, q, k and v are empty.
+  LinearNames qkv;
+  LinearNames multiplier;
 };
 
 struct EncoderTensorNames {
   std::string word_embeddings;        // [vocab, H]
-  std::string position_embeddings;    // [max_positions, H]
+  std::string position_embeddings;    // [max_positions, H]; empty: rotary positions
   std::string token_type_embeddings;  // [type_vocab, H]; empty: the family has no token types
   NormNames embedding_norm;
   std::vector<LayerTensorNames> layers;
   std::string relative_attention_bias;  // [buckets, heads]; empty: no relative-position bias
+  NormNames final_norm;                 // after the last layer (pre-norm families); empty: none
   LinearNames pooler;                   // [H, H]; optional in every family that has one
   // The base-model prefix a head class (XForMaskedLM, ...) puts before every name, e.g.
   // "roberta."; stripped at load, as transformers does.
@@ -61,7 +86,7 @@ struct EncoderTensorNames {
 };
 
 struct EncoderConfig {
-  std::string family;        // "bert", "roberta", "mpnet", "distilbert"
+  std::string family;        // "bert", "roberta", "mpnet", "distilbert", "nomic_bert", ...
   std::string model_type;    // config.json model_type, e.g. "xlm-roberta"
   std::string architecture;  // architectures[0], or the family's base class
   int vocab_size = 0;
@@ -75,6 +100,12 @@ struct EncoderConfig {
   std::string hidden_act = "gelu";
   Activation activation = Activation::Gelu;
   NormPlacement norm_placement = NormPlacement::Post;
+  PositionEncoding position_encoding = PositionEncoding::Table;
+  // A gated MLP (SwiGLU, GeGLU): down(act(up·x) * (multiplier·x)); see LayerTensorNames.
+  bool gated_mlp = false;
+  // One per layer when position_encoding is Rotary or any layer has a window; empty: every layer
+  // attends globally with positions from the table.
+  std::vector<LayerAttention> layer_attention;
   int pad_token_id = 0;
   PositionIds position_ids = PositionIds::Sequential;
   int padding_idx = 0;  // for PositionIds::AfterPadding

@@ -17,24 +17,34 @@ std::vector<ExpectedTensor> expected_tensors(const EncoderConfig& c) {
     if (!l.bias.empty()) t.push_back({l.bias, {out}, optional});
   };
   auto norm = [&](const NormNames& l) {
+    if (l.weight.empty()) return;  // no norm at this place (ModernBERT's first layer)
     t.push_back({l.weight, {h}});
     if (!l.bias.empty()) t.push_back({l.bias, {h}});
   };
   t.push_back({n.word_embeddings, {c.vocab_size, h}});
-  t.push_back({n.position_embeddings, {c.max_position_embeddings, h}, c.sinusoidal_positions});
+  if (!n.position_embeddings.empty())
+    t.push_back({n.position_embeddings, {c.max_position_embeddings, h}, c.sinusoidal_positions});
   if (!n.token_type_embeddings.empty())
     t.push_back({n.token_type_embeddings, {c.type_vocab_size, h}});
   norm(n.embedding_norm);
   for (const auto& L : n.layers) {
-    linear(L.q, h, h);
-    linear(L.k, h, h);
-    linear(L.v, h, h);
+    if (!L.qkv.weight.empty()) {
+      linear(L.qkv, 3 * h, h);
+    } else {
+      linear(L.q, h, h);
+      linear(L.k, h, h);
+      linear(L.v, h, h);
+    }
     linear(L.o, h, h);
     norm(L.attention_norm);
-    linear(L.up, inter, h);
+    // A gated MLP without a separate multiplier keeps both halves in `up`: [2I, H].
+    const bool fused_gate = c.gated_mlp && L.multiplier.weight.empty();
+    linear(L.up, fused_gate ? 2 * inter : inter, h);
+    if (!L.multiplier.weight.empty()) linear(L.multiplier, inter, h);
     linear(L.down, h, inter);
     norm(L.mlp_norm);
   }
+  norm(n.final_norm);
   if (!n.relative_attention_bias.empty())
     t.push_back(
         {n.relative_attention_bias, {c.relative_attention_num_buckets, c.num_attention_heads}});

@@ -1,6 +1,7 @@
 // See encoder_weights.hpp.
 #include "model/encoder_weights.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sembed/error.hpp>
 #include <string>
@@ -36,6 +37,14 @@ class Binder {
     return Linear(get(names.weight, {out, in}), bias(names.bias, out), out, in, e);
   }
   bool has(const std::string& name) const { return store_.find(name) != nullptr; }
+  // A LayerNorm's gamma and beta; beta is zeros for a bias-free norm, both empty for no norm.
+  void norm(const loader::NormNames& names, int64_t h, std::vector<float>& gamma,
+            std::vector<float>& beta) {
+    if (names.weight.empty()) return;
+    gamma = copy(names.weight, {h});
+    beta = names.bias.empty() ? std::vector<float>(static_cast<size_t>(h), 0.f)
+                              : copy(names.bias, {h});
+  }
   size_t count() const { return count_; }
 
  private:
@@ -49,6 +58,8 @@ Epilogue activation_epilogue(loader::Activation a) {
       return Epilogue::Gelu;
     case loader::Activation::Relu:
       return Epilogue::Relu;
+    case loader::Activation::Silu:  // only in gated MLPs (loader/config_fields.hpp)
+      break;
   }
   return Epilogue::Gelu;
 }
@@ -66,6 +77,29 @@ std::vector<float> sinusoidal_position_table(int n_pos, int dim) {
   return t;
 }
 
+namespace {
+
+// The [rows, in] weights of `parts` (and their biases, zeros for a bias-free one) stacked
+// into one [parts * rows, in] Linear: one matmul instead of several.
+Linear stacked_linear(Binder& b, const std::vector<const loader::LinearNames*>& parts,
+                      int64_t rows, int64_t in, Epilogue e) {
+  const size_t block = static_cast<size_t>(rows * in);
+  std::vector<float> w(parts.size() * block), bias(parts.size() * static_cast<size_t>(rows));
+  bool any_bias = false;
+  for (size_t part = 0; part < parts.size(); ++part) {
+    const float* pw = b.get(parts[part]->weight, {rows, in});
+    std::copy(pw, pw + block, w.begin() + part * block);
+    if (const float* pb = b.bias(parts[part]->bias, rows)) {
+      std::copy(pb, pb + rows, bias.begin() + part * rows);
+      any_bias = true;
+    }  // else: zeros, as a bias-free projection
+  }
+  const int64_t out = static_cast<int64_t>(parts.size()) * rows;
+  return Linear(w.data(), any_bias ? bias.data() : nullptr, out, in, e);
+}
+
+}  // namespace
+
 EncoderWeights bind_encoder_weights(const loader::EncoderConfig& c,
                                     const loader::WeightStore& store) {
   const int64_t H = c.hidden_size, I = c.intermediate_size;
@@ -73,39 +107,53 @@ EncoderWeights bind_encoder_weights(const loader::EncoderConfig& c,
   Binder b(store);
   EncoderWeights w;
   w.word_embeddings = b.copy(n.word_embeddings, {c.vocab_size, H});
-  if (c.sinusoidal_positions && !b.has(n.position_embeddings))
+  if (n.position_embeddings.empty())
+    ;  // rotary positions: no table
+  else if (c.sinusoidal_positions && !b.has(n.position_embeddings))
     w.position_embeddings = sinusoidal_position_table(c.max_position_embeddings, c.hidden_size);
   else
     w.position_embeddings = b.copy(n.position_embeddings, {c.max_position_embeddings, H});
   if (!n.token_type_embeddings.empty())
     w.token_type_embeddings = b.copy(n.token_type_embeddings, {c.type_vocab_size, H});
-  w.emb_norm_gamma = b.copy(n.embedding_norm.weight, {H});
-  w.emb_norm_beta = b.copy(n.embedding_norm.bias, {H});
-  const Epilogue act = activation_epilogue(c.activation);
-  for (const loader::LayerTensorNames& L : n.layers) {
-    // Fuse query, key and value into one [3H, H] projection: one matmul instead of three.
-    std::vector<float> qkv_w(static_cast<size_t>(3 * H * H)), qkv_b(static_cast<size_t>(3 * H));
-    const loader::LinearNames* parts[3] = {&L.q, &L.k, &L.v};
-    bool any_bias = false;
-    for (int part = 0; part < 3; ++part) {
-      const float* pw = b.get(parts[part]->weight, {H, H});
-      std::copy(pw, pw + H * H, qkv_w.begin() + part * H * H);
-      if (const float* pb = b.bias(parts[part]->bias, H)) {
-        std::copy(pb, pb + H, qkv_b.begin() + part * H);
-        any_bias = true;
-      }  // else: zeros, as a bias-free projection
-    }
-    w.layers.push_back(EncoderLayerWeights{
-        Linear(qkv_w.data(), any_bias ? qkv_b.data() : nullptr, 3 * H, H, Epilogue::None),
+  b.norm(n.embedding_norm, H, w.emb_norm_gamma, w.emb_norm_beta);
+  // Gated MLPs apply their activation after the matmul (ops::cpu::gated_activation).
+  const Epilogue act = c.gated_mlp ? Epilogue::None : activation_epilogue(c.activation);
+  std::vector<double> bases;  // the distinct RoPE bases, one table each
+  for (size_t l = 0; l < n.layers.size(); ++l) {
+    const loader::LayerTensorNames& L = n.layers[l];
+    EncoderLayerWeights lw{
+        L.qkv.weight.empty() ? stacked_linear(b, {&L.q, &L.k, &L.v}, H, H, Epilogue::None)
+                             : b.linear(L.qkv, 3 * H, H, Epilogue::None),
         b.linear(L.o, H, H, Epilogue::Accumulate),
-        b.copy(L.attention_norm.weight, {H}),
-        b.copy(L.attention_norm.bias, {H}),
-        b.linear(L.up, I, H, act),
+        {},
+        {},
+        c.gated_mlp && L.multiplier.weight.empty()
+            ? b.linear(L.up, 2 * I, H, act)
+            : (L.multiplier.weight.empty() ? b.linear(L.up, I, H, act)
+                                           : stacked_linear(b, {&L.up, &L.multiplier}, I, H, act)),
         b.linear(L.down, H, I, Epilogue::Accumulate),
-        b.copy(L.mlp_norm.weight, {H}),
-        b.copy(L.mlp_norm.bias, {H}),
-    });
+        {},
+        {},
+    };
+    b.norm(L.attention_norm, H, lw.attn_norm_gamma, lw.attn_norm_beta);
+    b.norm(L.mlp_norm, H, lw.mlp_norm_gamma, lw.mlp_norm_beta);
+    if (l < c.layer_attention.size()) {
+      const loader::LayerAttention& a = c.layer_attention[l];
+      lw.window_half = a.window_half;
+      if (c.position_encoding == loader::PositionEncoding::Rotary) {
+        auto it = std::find(bases.begin(), bases.end(), a.rope_theta);
+        if (it == bases.end()) {
+          bases.push_back(a.rope_theta);
+          w.rotary.emplace_back(a.rope_theta, static_cast<size_t>(H / c.num_attention_heads),
+                                static_cast<size_t>(c.max_tokens()));
+          it = bases.end() - 1;
+        }
+        lw.rotary = static_cast<int>(it - bases.begin());
+      }
+    }
+    w.layers.push_back(std::move(lw));
   }
+  b.norm(n.final_norm, H, w.final_norm_gamma, w.final_norm_beta);
   if (!n.relative_attention_bias.empty()) {
     const float* table =
         b.get(n.relative_attention_bias, {c.relative_attention_num_buckets, c.num_attention_heads});

@@ -1,6 +1,7 @@
 // EncoderWeights: an encoder's tensors bound by the names its family gave (EncoderConfig::names),
 // shape-checked against the config and prepared once for the CPU ops: query/key/value fused into
-// one [3H, H] projection, every dense layer prepacked for oneDNN with its epilogue (activation,
+// one [3H, H] projection (and a gated MLP's two input projections into one [2I, H]), rotary
+// cos/sin tables computed per RoPE base, every dense layer prepacked for oneDNN with its epilogue (activation,
 // residual accumulate, tanh) attached, MPNet's bucketed relative bias expanded into a per-head
 // table by relative position, DistilBERT's sinusoidal table computed when the checkpoint lacks
 // it. Everything is copied: the WeightStore may be dropped afterwards.
@@ -14,28 +15,40 @@
 #include "loader/encoder_config.hpp"
 #include "loader/weight_store.hpp"
 #include "ops/cpu/linear.hpp"
+#include "ops/cpu/rotary.hpp"
 
 namespace sembed::model {
 
-// One post-norm layer: attention block then MLP block, each followed by its LayerNorm.
+// One layer: attention block then MLP block, each with its LayerNorm (after the block's
+// residual add in post-norm families, on the block's input in pre-norm ones).
 struct EncoderLayerWeights {
   ops::cpu::Linear qkv;          // [3H, H], epilogue None: [q | k | v] per token
   ops::cpu::Linear attn_output;  // [H, H], epilogue Accumulate (adds into the residual)
-  std::vector<float> attn_norm_gamma, attn_norm_beta;  // [H]
-  ops::cpu::Linear up;                                 // [I, H], epilogue = the activation
-  ops::cpu::Linear down;                               // [H, I], epilogue Accumulate
-  std::vector<float> mlp_norm_gamma, mlp_norm_beta;    // [H]
+  // [H] each; empty gamma: no norm there (ModernBERT's layer 0). A bias-free norm has beta = 0.
+  std::vector<float> attn_norm_gamma, attn_norm_beta;
+  // [I, H], epilogue = the activation; gated MLPs: [2I, H], epilogue None, rows [activated |
+  // multiplier], the gate applied by ops::cpu::gated_activation.
+  ops::cpu::Linear up;
+  ops::cpu::Linear down;                             // [H, I], epilogue Accumulate
+  std::vector<float> mlp_norm_gamma, mlp_norm_beta;  // [H]
+  // Rotary positions: index into EncoderWeights::rotary (-1: none). Sliding window half-width
+  // (0: global attention).
+  int rotary = -1;
+  int window_half = 0;
 };
 
 struct EncoderWeights {
   std::vector<float> word_embeddings;                // [vocab, H]
-  std::vector<float> position_embeddings;            // [max_positions, H]
+  std::vector<float> position_embeddings;            // [max_positions, H]; empty: rotary
   std::vector<float> token_type_embeddings;          // [type_vocab, H]; empty: no token types
   std::vector<float> emb_norm_gamma, emb_norm_beta;  // [H]
   std::vector<EncoderLayerWeights> layers;
   // [heads, 2 * max_tokens - 1] bias by relative position (MPNet); empty: none.
   std::vector<float> relative_bias;
   size_t relative_bias_stride = 0, relative_bias_center = 0;
+  // One cos/sin table per distinct RoPE base (ModernBERT has two: global and local layers).
+  std::vector<ops::cpu::RotaryTable> rotary;
+  std::vector<float> final_norm_gamma, final_norm_beta;  // [H]; empty: no final norm
   std::optional<ops::cpu::Linear> pooler;  // [H, H], epilogue Tanh; absent in some checkpoints
   size_t parameter_count = 0;
 };

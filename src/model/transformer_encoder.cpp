@@ -1,14 +1,17 @@
 // See transformer_encoder.hpp. The forward pass (T tokens, H hidden, I intermediate):
 //   embeddings: h = LN(word[id] (+ type[type]) + pos[p])          [T, H]
 //     p = index in the sequence, or padding_idx + cumsum(id != padding_idx) (RoBERTa, MPNet)
+//     (rotary families: no position row; q and k are rotated after the qkv matmul instead)
 //   per post-norm layer:
 //   qkv   = h · Wqkvᵀ + b                        [T, 3H]  one fused matmul
 //   ctx   = attention(qkv, rel. bias) per seq.   [T, H]   no padding, no cross-sequence attention
 //   h    += ctx · Woᵀ + bo ; h = LN(h)           [T, H]   residual accumulated inside the matmul
 //   inter = act(h · Wiᵀ + bi)                    [T, I]   activation fused into the matmul
 //   h    += inter · Wo2ᵀ + bo2 ; h = LN(h)       [T, H]
-// Pre-norm families (issue 10) would normalise into a scratch copy before each block instead of
-// after it, and a gated MLP would split `inter` in two halves; both slot into encode_range.
+// Pre-norm families (ModernBERT) normalise into a scratch copy before each block instead of after
+// it (h += f(LN(h))), then once more after the last layer. A gated MLP computes [a | b] in one
+// matmul into a [T, 2I] buffer and inter = act(a) * b. Sliding-window layers pass their window to
+// attention.
 // h lives in the caller's EncoderOutput::last_hidden_state; the other buffers are per calling
 // thread and reused across calls, so a steady stream of batches stops allocating.
 // Threads: a large batch is cut into one group of whole sequences per thread, each encoded on its
@@ -24,15 +27,17 @@
 #include "model/encoder_weights.hpp"
 #include "ops/cpu/attention.hpp"
 #include "ops/cpu/embedding.hpp"
+#include "ops/cpu/gated.hpp"
 #include "ops/cpu/layer_norm.hpp"
 #include "ops/cpu/parallel.hpp"
+#include "ops/cpu/rotary.hpp"
 #include "tensor/aligned_buffer.hpp"
 
 namespace sembed::model {
 namespace {
 
 struct Workspace {
-  tensor::AlignedBuffer qkv, ctx, inter, cls;
+  tensor::AlignedBuffer qkv, ctx, inter, gate, normed, cls;
   std::vector<size_t> offsets;        // the encoded range's sequence offsets, from 0
   std::vector<int32_t> position_ids;  // [T] when positions are counted after the padding id
 };
@@ -139,7 +144,9 @@ void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const
     position_ids = ws.position_ids.data();
   }
   const bool has_types = !w.token_type_embeddings.empty();
-  ops::cpu::EmbeddingTables tables{w.word_embeddings.data(), w.position_embeddings.data(),
+  ops::cpu::EmbeddingTables tables{w.word_embeddings.data(),
+                                   w.position_embeddings.empty() ? nullptr
+                                                                 : w.position_embeddings.data(),
                                    has_types ? w.token_type_embeddings.data() : nullptr, H};
   ops::cpu::embed(ids,
                   has_types && !batch.type_ids.empty() ? batch.type_ids.data() + base : nullptr,
@@ -147,23 +154,47 @@ void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const
   ops::cpu::layer_norm(h, h, T, H, w.emb_norm_gamma.data(), w.emb_norm_beta.data(),
                        c.layer_norm_eps, threads);
 
-  const ops::cpu::AttentionShape shape{H, static_cast<size_t>(c.num_attention_heads)};
+  const size_t heads = static_cast<size_t>(c.num_attention_heads);
+  const ops::cpu::AttentionShape shape{H, heads};
   ops::cpu::AttentionOptions attention_options;
   attention_options.divide_by_sqrt = c.divide_scores_by_sqrt;
   if (!w.relative_bias.empty())
     attention_options.bias = {w.relative_bias.data(), w.relative_bias_stride,
                               w.relative_bias_center};
+  const bool pre_norm = c.norm_placement == loader::NormPlacement::Pre;
+  float* normed = pre_norm ? ws.normed.reserve(T * H) : nullptr;  // [T, H] LN(h) for pre-norm
+  float* gate = c.gated_mlp ? ws.gate.reserve(T * 2 * I) : nullptr;  // [T, 2I] before the gate
+  const auto gate_act = c.activation == loader::Activation::Silu ? ops::cpu::GateActivation::Silu
+                                                                 : ops::cpu::GateActivation::Gelu;
+  auto norm = [&](const float* x, float* y, const std::vector<float>& gamma,
+                  const std::vector<float>& beta) {
+    ops::cpu::layer_norm(x, y, T, H, gamma.data(), beta.data(), c.layer_norm_eps, threads);
+  };
+  // Pre-norm: a block's input is LN(h) (h itself where the layer has no norm); post-norm: h.
+  auto block_input = [&](const std::vector<float>& gamma, const std::vector<float>& beta) {
+    if (!pre_norm || gamma.empty()) return static_cast<const float*>(h);
+    norm(h, normed, gamma, beta);
+    return static_cast<const float*>(normed);
+  };
   for (const EncoderLayerWeights& L : w.layers) {
-    L.qkv.forward(h, rows, qkv, threads);                                          // [T, 3H]
+    L.qkv.forward(block_input(L.attn_norm_gamma, L.attn_norm_beta), rows, qkv, threads);  // [T, 3H]
+    if (L.rotary >= 0)
+      ops::cpu::apply_rotary(qkv, offsets, n, H, heads, w.rotary[L.rotary], threads);
+    attention_options.window = L.window_half;
     ops::cpu::attention(qkv, offsets, n, shape, ctx, threads, attention_options);  // [T, H]
     L.attn_output.forward(ctx, rows, h, threads);  // h += ctx·Woᵀ + bo   [T, H]
-    ops::cpu::layer_norm(h, h, T, H, L.attn_norm_gamma.data(), L.attn_norm_beta.data(),
-                         c.layer_norm_eps, threads);
-    L.up.forward(h, rows, inter, threads);    // inter = act(h·Wiᵀ + bi)  [T, I]
+    if (!pre_norm) norm(h, h, L.attn_norm_gamma, L.attn_norm_beta);
+    const float* x = block_input(L.mlp_norm_gamma, L.mlp_norm_beta);
+    if (c.gated_mlp) {
+      L.up.forward(x, rows, gate, threads);  // [a | b] = x·[Wa; Wb]ᵀ  [T, 2I]
+      ops::cpu::gated_activation(gate, T, I, gate_act, inter, threads);  // act(a) * b  [T, I]
+    } else {
+      L.up.forward(x, rows, inter, threads);  // inter = act(h·Wiᵀ + bi)  [T, I]
+    }
     L.down.forward(inter, rows, h, threads);  // h += inter·Wo2ᵀ + bo2    [T, H]
-    ops::cpu::layer_norm(h, h, T, H, L.mlp_norm_gamma.data(), L.mlp_norm_beta.data(),
-                         c.layer_norm_eps, threads);
+    if (!pre_norm) norm(h, h, L.mlp_norm_gamma, L.mlp_norm_beta);
   }
+  if (!w.final_norm_gamma.empty()) norm(h, h, w.final_norm_gamma, w.final_norm_beta);
 }
 
 // Encodes sequences [s0, s1) in consecutive chunks of whole sequences of about kChunkTokens

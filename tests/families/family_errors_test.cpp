@@ -111,13 +111,65 @@ TEST(FamilyErrors, DefaultPromptNameMustBeAPrompt) {
 
 TEST(FamilyErrors, UnknownHiddenActIsRefusedByName) {
   const auto e =
-      load_error("roberta-prompts", "config.json", [](auto& j) { j["hidden_act"] = "swish"; });
+      load_error("roberta-prompts", "config.json", [](auto& j) { j["hidden_act"] = "gelu_new"; });
   EXPECT_HAS(e, "hidden_act");
-  EXPECT_HAS(e, "swish");
+  EXPECT_HAS(e, "gelu_new");
 }
 
 TEST(FamilyErrors, FixturesLoadUnedited) {
   EXPECT_EQ(load_error("roberta-prompts", "", nullptr), "");
+  EXPECT_EQ(load_error("nomic-bert-original", "", nullptr), "");
+  EXPECT_EQ(load_error("modernbert", "", nullptr), "");
+}
+
+// Rotary options that would change every angle are refused by name, never approximated.
+TEST(FamilyErrors, ScaledRopeIsRefusedByName) {
+  auto e = load_error("modernbert", "config.json", [](auto& j) {
+    j["rope_parameters"]["sliding_attention"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
+  });
+  EXPECT_HAS(e, "rope_parameters.sliding_attention.rope_type 'yarn'");
+  e = load_error("nomic-bert", "config.json",
+                 [](auto& j) { j["rope_parameters"]["factor"] = 2.0; });
+  EXPECT_HAS(e, "rope_parameters.factor");
+  e = load_error("nomic-bert-original", "config.json",
+                 [](auto& j) { j["rotary_scaling_factor"] = 2.0; });
+  EXPECT_HAS(e, "rotary_scaling_factor");
+}
+
+TEST(FamilyErrors, NomicOriginalOptionsAreRefusedByName) {
+  auto e = load_error("nomic-bert-original", "config.json",
+                      [](auto& j) { j["rotary_emb_interleaved"] = true; });
+  EXPECT_HAS(e, "rotary_emb_interleaved true");
+  e = load_error("nomic-bert-original", "config.json",
+                 [](auto& j) { j["rotary_emb_fraction"] = 0.5; });
+  EXPECT_HAS(e, "rotary_emb_fraction 0.5");
+  e = load_error("nomic-bert-original", "config.json", [](auto& j) { j["prenorm"] = true; });
+  EXPECT_HAS(e, "prenorm true");
+  e = load_error("nomic-bert-original", "config.json",
+                 [](auto& j) { j["activation_function"] = "gelu"; });
+  EXPECT_HAS(e, "activation_function 'gelu'");
+}
+
+TEST(FamilyErrors, ModernBertLayerTypesAndActivationAreChecked) {
+  auto e = load_error("modernbert", "config.json",
+                      [](auto& j) { j["layer_types"][1] = "chunked_attention"; });
+  EXPECT_HAS(e, "layer_types[1]");
+  EXPECT_HAS(e, "chunked_attention");
+  e = load_error("modernbert", "config.json",
+                 [](auto& j) { j["layer_types"].erase(j["layer_types"].size() - 1); });
+  EXPECT_HAS(e, "one type per layer");
+  e = load_error("modernbert", "config.json",
+                 [](auto& j) { j["hidden_activation"] = "gelu_pytorch_tanh"; });
+  EXPECT_HAS(e, "hidden_activation");
+  EXPECT_HAS(e, "gelu_pytorch_tanh");
+}
+
+// A bias the config does not announce is an unexpected tensor, named.
+TEST(FamilyErrors, ModernBertBiasFlagMustMatchTheWeights) {
+  const auto e =
+      load_error("modernbert-biases", "config.json", [](auto& j) { j["mlp_bias"] = false; });
+  EXPECT_HAS(e, "unexpected tensor 'layers.");
+  EXPECT_HAS(e, ".mlp.W");
 }
 
 }  // namespace

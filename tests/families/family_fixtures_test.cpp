@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -72,6 +74,10 @@ TEST_P(FamilyFixture, MatchesSentenceTransformers) {
       const double cos = (na == 0 && nb == 0) ? 1.0 : dot / std::sqrt(na * nb);
       min_cos = std::min(min_cos, cos);
     }
+    // SEMBED_PRINT_BOUNDS=1: print the measured figures (docs/testing.md quotes them).
+    if (std::getenv("SEMBED_PRINT_BOUNDS"))
+      std::printf("BOUND %s %s min_cos %.9f max_rel_delta %.3g\n", GetParam().c_str(),
+                  label.c_str(), min_cos, worst_delta / largest);
     EXPECT_GE(min_cos, 0.99999) << GetParam() << ": " << label;
     EXPECT_LE(worst_delta, 1e-5 * largest) << GetParam() << ": " << label;
   }

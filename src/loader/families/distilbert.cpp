@@ -39,7 +39,7 @@ EncoderConfig read_distilbert_config(const nlohmann::json& j, const std::filesys
     auto norm = [&](const std::string& m) { return NormNames{p + m + ".weight", p + m + ".bias"}; };
     n.layers.push_back({lin("attention.q_lin"), lin("attention.k_lin"), lin("attention.v_lin"),
                         lin("attention.out_lin"), norm("sa_layer_norm"), lin("ffn.lin1"),
-                        lin("ffn.lin2"), norm("output_layer_norm")});
+                        lin("ffn.lin2"), norm("output_layer_norm"), {}, {}});
   }
   n.base_model_prefix = "distilbert.";
   n.head_prefixes = {"vocab_transform.", "vocab_layer_norm.", "vocab_projector.",

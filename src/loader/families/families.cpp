@@ -13,6 +13,8 @@ const std::vector<Family>& families() {
       {"roberta", {"roberta", "xlm-roberta", "camembert"}, read_roberta_config},
       {"mpnet", {"mpnet"}, read_mpnet_config},
       {"distilbert", {"distilbert"}, read_distilbert_config},
+      {"nomic_bert", {"nomic_bert"}, read_nomic_bert_config},
+      {"modernbert", {"modernbert"}, read_modernbert_config},
   };
   return kFamilies;
 }
@@ -58,7 +60,7 @@ EncoderTensorNames bert_layout_names(int num_layers) {
     n.layers.push_back({lin("attention.self.query"), lin("attention.self.key"),
                         lin("attention.self.value"), lin("attention.output.dense"),
                         norm("attention.output.LayerNorm"), lin("intermediate.dense"),
-                        lin("output.dense"), norm("output.LayerNorm")});
+                        lin("output.dense"), norm("output.LayerNorm"), {}, {}});
   }
   n.pooler = {"pooler.dense.weight", "pooler.dense.bias"};
   return n;

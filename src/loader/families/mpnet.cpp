@@ -46,7 +46,7 @@ EncoderConfig read_mpnet_config(const nlohmann::json& j, const std::filesystem::
     auto norm = [&](const std::string& m) { return NormNames{p + m + ".weight", p + m + ".bias"}; };
     n.layers.push_back({lin("attention.attn.q"), lin("attention.attn.k"), lin("attention.attn.v"),
                         lin("attention.attn.o"), norm("attention.LayerNorm"),
-                        lin("intermediate.dense"), lin("output.dense"), norm("output.LayerNorm")});
+                        lin("intermediate.dense"), lin("output.dense"), norm("output.LayerNorm"), {}, {}});
   }
   n.relative_attention_bias = "encoder.relative_attention_bias.weight";
   n.pooler = {"pooler.dense.weight", "pooler.dense.bias"};

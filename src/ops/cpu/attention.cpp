@@ -5,7 +5,11 @@
 //   2. padded scores are set to a huge negative value, so softmax runs on whole 16-lane vectors
 //      and the padding gets probability exactly 0;
 //   3. P·V is accumulated over keys, vectorised over the head dimension, then scaled by 1/sum.
-// All loop bounds depend only on L and d, so a sequence's result depends only on itself.
+// With a sliding window, step 1-3 cover only the 16-key blocks the window of the 4 rows reaches,
+// and keys outside each row's window get a huge negative score (probability exactly 0): the work
+// and the scratch are O(L * window), not O(L^2). Without one the scratch is O(L * d) too: scores
+// are held for 4 query rows at a time, never as an L x L matrix.
+// All loop bounds depend only on L, d and the window, so a sequence's result depends only on itself.
 #include "ops/cpu/attention.hpp"
 
 #include <algorithm>
@@ -86,8 +90,11 @@ inline void weighted_sum_any(const float* p, size_t lp, const float* v, size_t s
 // rows are `stride` floats apart. out likewise with stride `out_stride`.
 // bias: this head's relative-bias row at relative position 0 (nullptr: none); scale is applied
 // by multiplication, or by division when `divide` (then scale holds sqrt(d)).
+// window: 0, or the largest |i - j| a query i may attend to (a sliding window: keys outside it get
+// probability exactly 0, and only the 16-key blocks that overlap the window are computed).
 void attend_one(const float* q, const float* k, const float* v, size_t stride, size_t len, size_t d,
-                float scale, bool divide, const float* bias, float* out, size_t out_stride) {
+                float scale, bool divide, const float* bias, size_t window, float* out,
+                size_t out_stride) {
   thread_local tensor::AlignedBuffer scratch;
   const size_t lp = (len + kWidth - 1) / kWidth * kWidth;
   // [d, lp] Kᵀ | scores [kRows, lp] | acc [d]
@@ -116,41 +123,58 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
       qr[r] = q + row * stride;
       outr[r] = out + row * out_stride;
     }
-    size_t j0 = 0;
-    for (; j0 + 2 * kWidth <= lp; j0 += 2 * kWidth) score_block<2>(qr, kt, lp, d, j0, scores);
-    if (j0 < lp) score_block<1>(qr, kt, lp, d, j0, scores);
+    // Keys [j_lo, j_hi) in whole 16-key blocks: all of them, or those a window can reach from
+    // rows i .. i + rows - 1.
+    size_t j_lo = 0, j_hi = lp;
+    if (window) {
+      j_lo = i > window ? (i - window) / kWidth * kWidth : 0;
+      j_hi = std::min(lp, (i + rows + window + kWidth - 1) / kWidth * kWidth);
+    }
+    size_t j0 = j_lo;
+    for (; j0 + 2 * kWidth <= j_hi; j0 += 2 * kWidth) score_block<2>(qr, kt, lp, d, j0, scores);
+    if (j0 < j_hi) score_block<1>(qr, kt, lp, d, j0, scores);
     float inv[kRows];
     for (size_t r = 0; r < kRows; ++r) {
       float* sr = scores + r * lp;
+      const size_t row = i + std::min(r, rows - 1);  // rows past the last repeat the last row
       if (divide) {
-        for (size_t j = 0; j < lp; j += kWidth) simd::store(sr + j, simd::load(sr + j) / sv);
+        for (size_t j = j_lo; j < j_hi; j += kWidth) simd::store(sr + j, simd::load(sr + j) / sv);
       } else {
-        for (size_t j = 0; j < lp; j += kWidth) simd::store(sr + j, simd::load(sr + j) * sv);
+        for (size_t j = j_lo; j < j_hi; j += kWidth) simd::store(sr + j, simd::load(sr + j) * sv);
       }
       if (bias) {
-        // Row i + r: key j gets bias[j - (i + r)]. Rows past the last repeat the last row.
-        const float* br = bias - static_cast<ptrdiff_t>(i + std::min(r, rows - 1));
-        for (size_t j = 0; j < len; ++j) sr[j] += br[j];
+        // Row i + r: key j gets bias[j - (i + r)].
+        const float* br = bias - static_cast<ptrdiff_t>(row);
+        for (size_t j = j_lo; j < std::min(j_hi, len); ++j) sr[j] += br[j];
       }
-      // Padded lanes hold 0 (zero keys); adding -3e38 leaves valid lanes unchanged (+0).
-      simd::store(sr + last, simd::load(sr + last) + pad_mask_add);
-      inv[r] = 1.f / softmax_exp_inplace(sr, lp);
+      if (window) {
+        // Keys outside the row's window, and the padding past len, get exactly 0 probability.
+        for (size_t j = j_lo; j < j_hi; ++j)
+          if (j >= len || j + window < row || j > row + window) sr[j] = -3.0e38f;
+      } else {
+        // Padded lanes hold 0 (zero keys); adding -3e38 leaves valid lanes unchanged (+0).
+        simd::store(sr + last, simd::load(sr + last) + pad_mask_add);
+      }
+      inv[r] = 1.f / softmax_exp_inplace(sr + j_lo, j_hi - j_lo);
     }
+    const size_t keys = std::min(j_hi, len) - j_lo;
+    const float* pv = scores + j_lo;
+    const float* vv = v + j_lo * stride;
     switch (d) {
       case 16:
-        weighted_sum<1>(scores, lp, v, stride, len, inv, outr, rows);
+        weighted_sum<1>(pv, lp, vv, stride, keys, inv, outr, rows);
         break;
       case 32:
-        weighted_sum<2>(scores, lp, v, stride, len, inv, outr, rows);
+        weighted_sum<2>(pv, lp, vv, stride, keys, inv, outr, rows);
         break;
       case 64:
-        weighted_sum<4>(scores, lp, v, stride, len, inv, outr, rows);
+        weighted_sum<4>(pv, lp, vv, stride, keys, inv, outr, rows);
         break;
       case 128:
-        weighted_sum<8>(scores, lp, v, stride, len, inv, outr, rows);
+        weighted_sum<8>(pv, lp, vv, stride, keys, inv, outr, rows);
         break;
       default:
-        weighted_sum_any(scores, lp, v, stride, len, d, inv, outr, rows, acc);
+        weighted_sum_any(pv, lp, vv, stride, keys, d, inv, outr, rows, acc);
         break;
     }
   }
@@ -186,7 +210,7 @@ void attention(const float* qkv, const size_t* seq_offsets, size_t num_sequences
     const RelativeBias& rb = options.bias;
     const float* bias = rb.table ? rb.table + h * rb.stride + rb.center : nullptr;
     attend_one(base, base + H, base + 2 * H, stride, len, d, scale, divide, bias,
-               ctx + begin * H + h * d, H);
+               static_cast<size_t>(options.window), ctx + begin * H + h * d, H);
   });
 }
 

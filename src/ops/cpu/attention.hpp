@@ -30,6 +30,8 @@ struct AttentionOptions {
   // the two differ in the last bit when sqrt(d) is not a power of two.
   bool divide_by_sqrt = false;
   RelativeBias bias;
+  // > 0: query i attends only to keys j with |i - j| <= window (ModernBERT's local layers).
+  int window = 0;
 };
 
 // qkv: [tokens, 3H] row-major, each row [q (H) | k (H) | v (H)], head h at columns h*d..h*d+d-1

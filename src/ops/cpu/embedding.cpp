@@ -17,8 +17,18 @@ void embed(const int32_t* ids, const int32_t* type_ids, const size_t* seq_offset
         const float* w = tables.word + static_cast<size_t>(ids[tok]) * H;
         const size_t pos =
             position_ids ? static_cast<size_t>(position_ids[tok]) : tok - seq_offsets[s];
-        const float* p = tables.position + pos * H;
         float* o = out + tok * H;
+        if (!tables.position) {  // rotary positions: nothing added here
+          if (tables.token_type) {
+            const float* ty =
+                tables.token_type + static_cast<size_t>(type_ids ? type_ids[tok] : 0) * H;
+            for (size_t c = 0; c < H; ++c) o[c] = w[c] + ty[c];
+          } else {
+            for (size_t c = 0; c < H; ++c) o[c] = w[c];
+          }
+          continue;
+        }
+        const float* p = tables.position + pos * H;
         if (tables.token_type) {
           const float* ty =
               tables.token_type + static_cast<size_t>(type_ids ? type_ids[tok] : 0) * H;

@@ -13,7 +13,7 @@ namespace sembed::ops::cpu {
 
 struct EmbeddingTables {
   const float* word = nullptr;        // [vocab, H]
-  const float* position = nullptr;    // [max_positions, H]
+  const float* position = nullptr;    // [max_positions, H]; nullptr: no position row (rotary)
   const float* token_type = nullptr;  // [type_vocab, H]; nullptr: the model has no token types
   size_t hidden = 0;
 };
