@@ -40,7 +40,7 @@ from sentence_transformers import SentenceTransformer
 from sentence_transformers.sentence_transformer.modules import Dense, Normalize, Pooling, Transformer
 from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
 from transformers import (BertConfig, BertModel, CamembertConfig, CamembertModel, DistilBertConfig,
-                          DistilBertModel, ModernBertConfig, ModernBertModel, MPNetConfig,
+                          DistilBertModel, GteConfig, GteModel, ModernBertConfig, ModernBertModel, MPNetConfig,
                           MPNetModel, NomicBertConfig, NomicBertModel, PreTrainedTokenizerFast,
                           RobertaConfig, RobertaModel, XLMRobertaConfig, XLMRobertaModel)
 
@@ -245,6 +245,21 @@ FIXTURES = {
                                sep_token_id=2),
                           "bpe-roberta", "cls", True, [("dense", 24, True, "tanh")], {}, None,
                           128, "safetensors"),
+    # GTE "new": post-norm, rotary, fused qkv with bias, [up | gate] MLP. The multilingual layout
+    # (XLM-R's Unigram tokenizer, one token type) and the English one (WordPiece, no token types).
+    "gte-multilingual": (GteConfig, GteModel,
+                         dict(hidden_size=40, num_hidden_layers=2, num_attention_heads=4,
+                              intermediate_size=60, max_position_embeddings=130, type_vocab_size=1,
+                              layer_norm_eps=1e-12, pad_token_id=1,
+                              rope_parameters={"rope_type": "default", "rope_theta": 160000.0}),
+                         "unigram-xlmr", "cls", True, [("normalize",)], {"query": "query: "}, None,
+                         120, "safetensors"),
+    "gte-en": (GteConfig, GteModel,
+               dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                    intermediate_size=52, max_position_embeddings=100, type_vocab_size=0,
+                    layer_norm_eps=1e-12, pad_token_id=0, hidden_act="silu",
+                    rope_parameters={"rope_type": "default", "rope_theta": 500.0}),
+               False, "mean", True, [], {}, None, 96, "safetensors"),
 }
 
 MODES = ["mean", "cls", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"]

@@ -103,6 +103,9 @@ struct EncoderConfig {
   PositionEncoding position_encoding = PositionEncoding::Table;
   // A gated MLP (SwiGLU, GeGLU): down(act(up·x) * (multiplier·x)); see LayerTensorNames.
   bool gated_mlp = false;
+  // A fused gated `up` ([2I, H]) with the multiplier half first (GTE's up_gate_proj) instead of
+  // the activated half first (ModernBERT's Wi).
+  bool gate_multiplier_first = false;
   // One per layer when position_encoding is Rotary or any layer has a window; empty: every layer
   // attends globally with positions from the table.
   std::vector<LayerAttention> layer_attention;

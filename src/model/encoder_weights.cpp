@@ -98,6 +98,22 @@ Linear stacked_linear(Binder& b, const std::vector<const loader::LinearNames*>& 
   return Linear(w.data(), any_bias ? bias.data() : nullptr, out, in, e);
 }
 
+// A fused gated projection stored [multiplier | activated] (GTE), reordered into the
+// [activated | multiplier] rows ops::cpu::gated_activation reads.
+Linear swapped_halves(Binder& b, const loader::LinearNames& names, int64_t rows, int64_t in) {
+  const float* w = b.get(names.weight, {2 * rows, in});
+  const float* bias = b.bias(names.bias, 2 * rows);
+  const size_t block = static_cast<size_t>(rows * in);
+  std::vector<float> sw(2 * block), sb(bias ? 2 * static_cast<size_t>(rows) : 0);
+  std::copy(w + block, w + 2 * block, sw.begin());
+  std::copy(w, w + block, sw.begin() + block);
+  if (bias) {
+    std::copy(bias + rows, bias + 2 * rows, sb.begin());
+    std::copy(bias, bias + rows, sb.begin() + rows);
+  }
+  return Linear(sw.data(), bias ? sb.data() : nullptr, 2 * rows, in, Epilogue::None);
+}
+
 }  // namespace
 
 EncoderWeights bind_encoder_weights(const loader::EncoderConfig& c,
@@ -128,7 +144,8 @@ EncoderWeights bind_encoder_weights(const loader::EncoderConfig& c,
         {},
         {},
         c.gated_mlp && L.multiplier.weight.empty()
-            ? b.linear(L.up, 2 * I, H, act)
+            ? (c.gate_multiplier_first ? swapped_halves(b, L.up, I, H)
+                                       : b.linear(L.up, 2 * I, H, act))
             : (L.multiplier.weight.empty() ? b.linear(L.up, I, H, act)
                                            : stacked_linear(b, {&L.up, &L.multiplier}, I, H, act)),
         b.linear(L.down, H, I, Epilogue::Accumulate),

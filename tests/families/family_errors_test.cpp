@@ -164,6 +164,22 @@ TEST(FamilyErrors, ModernBertLayerTypesAndActivationAreChecked) {
   EXPECT_HAS(e, "gelu_pytorch_tanh");
 }
 
+// The original "new" config's options that change the numbers are refused by name.
+TEST(FamilyErrors, GteScalingOptionsAreRefusedByName) {
+  auto e = load_error("gte-en", "config.json", [](auto& j) {
+    j["rope_scaling"] = {{"type", "ntk"}, {"factor", 2.0}};
+  });
+  EXPECT_HAS(e, "rope_scaling");
+  EXPECT_HAS(e, "ntk");
+  e = load_error("gte-en", "config.json", [](auto& j) { j["logn_attention_scale"] = true; });
+  EXPECT_HAS(e, "logn_attention_scale true");
+  e = load_error("gte-multilingual", "config.json",
+                 [](auto& j) { j["position_embedding_type"] = "absolute"; });
+  EXPECT_HAS(e, "position_embedding_type 'absolute'");
+  // The original model_type reads the same way.
+  EXPECT_EQ(load_error("gte-en", "config.json", [](auto& j) { j["model_type"] = "new"; }), "");
+}
+
 // A bias the config does not announce is an unexpected tensor, named.
 TEST(FamilyErrors, ModernBertBiasFlagMustMatchTheWeights) {
   const auto e =

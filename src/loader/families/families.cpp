@@ -15,6 +15,7 @@ const std::vector<Family>& families() {
       {"distilbert", {"distilbert"}, read_distilbert_config},
       {"nomic_bert", {"nomic_bert"}, read_nomic_bert_config},
       {"modernbert", {"modernbert"}, read_modernbert_config},
+      {"gte", {"gte", "new"}, read_gte_config},
   };
   return kFamilies;
 }

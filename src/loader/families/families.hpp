@@ -1,6 +1,6 @@
 // The model families sembed runs: each maps its config.json fields and its tensor names onto
 // EncoderConfig (one file per family: bert.cpp, roberta.cpp, mpnet.cpp, distilbert.cpp,
-// nomic_bert.cpp, modernbert.cpp). Adding a family = one file here + one row in families.cpp;
+// nomic_bert.cpp, modernbert.cpp, gte.cpp). Adding a family = one file here + one row in families.cpp;
 // blocks it needs that model/ lacks are added to model/ once for all families.
 #pragma once
 
@@ -41,6 +41,7 @@ EncoderConfig read_mpnet_config(const nlohmann::json& j, const std::filesystem::
 EncoderConfig read_distilbert_config(const nlohmann::json& j, const std::filesystem::path& file);
 EncoderConfig read_nomic_bert_config(const nlohmann::json& j, const std::filesystem::path& file);
 EncoderConfig read_modernbert_config(const nlohmann::json& j, const std::filesystem::path& file);
+EncoderConfig read_gte_config(const nlohmann::json& j, const std::filesystem::path& file);
 
 // BERT's tensor layout (encoder.layer.N.attention.self.query, ...), shared by BERT and the
 // RoBERTa family, which kept BERT's module names.
