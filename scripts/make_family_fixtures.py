@@ -260,6 +260,14 @@ FIXTURES = {
                     layer_norm_eps=1e-12, pad_token_id=0, hidden_act="silu",
                     rope_parameters={"rope_type": "default", "rope_theta": 500.0}),
                False, "mean", True, [], {}, None, 96, "safetensors"),
+    # Past 1,024 tokens global attention runs in tiles (ops/cpu/attention.cpp, attend_tiled):
+    # texts to 1,400 tokens through a global and a local layer.
+    "modernbert-long": (ModernBertConfig, ModernBertModel,
+                        dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                             intermediate_size=24, max_position_embeddings=1500,
+                             local_attention=128, global_attn_every_n_layers=2, pad_token_id=1,
+                             bos_token_id=0, eos_token_id=2, cls_token_id=0, sep_token_id=2),
+                        "bpe-roberta", "mean", True, [], {}, None, 1400, "safetensors"),
 }
 
 MODES = ["mean", "cls", "max", "mean_sqrt_len_tokens", "weightedmean", "lasttoken"]

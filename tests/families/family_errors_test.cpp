@@ -164,6 +164,30 @@ TEST(FamilyErrors, ModernBertLayerTypesAndActivationAreChecked) {
   EXPECT_HAS(e, "gelu_pytorch_tanh");
 }
 
+// Rotary families have no position table, but their positions still end: a text longer than
+// the model allows is an error naming the input and its length, never a silent overrun.
+TEST(FamilyErrors, RotaryModelRefusesTextsBeyondItsPositions) {
+  auto model = Model::load(kRoot / "modernbert", LoadOptions{1});
+  std::string long_text;
+  for (int i = 0; i < 400; ++i) long_text += "word ";
+  EncodeOptions opt;
+  opt.truncate = false;
+  try {
+    model->encode({"short", long_text}, opt);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_HAS(e.what(), "input 1");
+    EXPECT_HAS(e.what(), "tokens long, more than max_length 300");
+  }
+  opt.max_length = 400;
+  try {
+    model->encode({"short"}, opt);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_HAS(e.what(), "exceeds the 320 tokens");
+  }
+}
+
 // The original "new" config's options that change the numbers are refused by name.
 TEST(FamilyErrors, GteScalingOptionsAreRefusedByName) {
   auto e = load_error("gte-en", "config.json", [](auto& j) {

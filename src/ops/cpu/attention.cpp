@@ -9,6 +9,9 @@
 // and keys outside each row's window get a huge negative score (probability exactly 0): the work
 // and the scratch are O(L * window), not O(L^2). Without one the scratch is O(L * d) too: scores
 // are held for 4 query rows at a time, never as an L x L matrix.
+// Sequences longer than 1,024 tokens without a window are computed in tiles instead (attend_tiled:
+// 64 query rows per 256-key tile, online softmax), so that each K and V tile is read from cache
+// by 64 rows rather than from memory by 4.
 // All loop bounds depend only on L, d and the window, so a sequence's result depends only on itself.
 #include "ops/cpu/attention.hpp"
 
@@ -18,6 +21,7 @@
 #include "ops/cpu/parallel.hpp"
 #include "ops/cpu/simd.hpp"
 #include "ops/cpu/softmax.hpp"
+#include "ops/cpu/vec_math.hpp"
 #include "tensor/aligned_buffer.hpp"
 
 namespace sembed::ops::cpu {
@@ -32,10 +36,11 @@ using simd::v16;
 // were computed alone; a block past the last row repeats the last row and drops its results.
 constexpr size_t kRows = 4;
 
-// scores[r][j] = sum_c q_r[c] * kt[c * lp + j] for the kRows rows and j in [j0, j0 + 16 * V).
+// out[r * out_stride + j - j0] = sum_c q_r[c] * kt[c * lp + j] for the kRows rows and j in
+// [j0, j0 + 16 * V).
 template <size_t V>
 inline void score_block(const float* const* q, const float* kt, size_t lp, size_t d, size_t j0,
-                        float* scores) {
+                        float* out, size_t out_stride) {
   v16 acc[kRows][V] = {};
   for (size_t c = 0; c < d; ++c) {
     const float* row = kt + c * lp + j0;
@@ -47,24 +52,30 @@ inline void score_block(const float* const* q, const float* kt, size_t lp, size_
     }
   }
   for (size_t r = 0; r < kRows; ++r)
-    for (size_t v = 0; v < V; ++v) simd::store(scores + r * lp + j0 + v * kWidth, acc[r][v]);
+    for (size_t v = 0; v < V; ++v) simd::store(out + r * out_stride + v * kWidth, acc[r][v]);
 }
 
 // out_r[0:16*NV] = (sum_j p_r[j] * v_j[0:16*NV]) * inv_r for the first `rows` rows, for head
 // sizes that are whole vectors.
 template <size_t NV>
-inline void weighted_sum(const float* p, size_t lp, const float* v, size_t stride, size_t len,
-                         const float* inv, float* const* out, size_t rows) {
-  v16 acc[kRows][NV] = {};
-  for (size_t j = 0; j < len; ++j) {
+inline void accumulate_pv(const float* p, size_t p_stride, const float* v, size_t stride,
+                          size_t keys, v16 (&acc)[kRows][NV]) {
+  for (size_t j = 0; j < keys; ++j) {
     const float* vj = v + j * stride;
     v16 vv[NV];
     for (size_t k = 0; k < NV; ++k) vv[k] = simd::load(vj + k * kWidth);
     for (size_t r = 0; r < kRows; ++r) {
-      const v16 pj = simd::splat(p[r * lp + j]);
+      const v16 pj = simd::splat(p[r * p_stride + j]);
       for (size_t k = 0; k < NV; ++k) acc[r][k] += pj * vv[k];
     }
   }
+}
+
+template <size_t NV>
+inline void weighted_sum(const float* p, size_t lp, const float* v, size_t stride, size_t len,
+                         const float* inv, float* const* out, size_t rows) {
+  v16 acc[kRows][NV] = {};
+  accumulate_pv<NV>(p, lp, v, stride, len, acc);
   for (size_t r = 0; r < rows; ++r) {
     const v16 iv = simd::splat(inv[r]);
     for (size_t k = 0; k < NV; ++k) simd::store(out[r] + k * kWidth, acc[r][k] * iv);
@@ -86,6 +97,17 @@ inline void weighted_sum_any(const float* p, size_t lp, const float* v, size_t s
   }
 }
 
+// kt[c * lp + j] = k_j[c], zero for j in [len, lp): Kᵀ as a [d, lp] tile. Key rows are read
+// contiguously and scattered into the tile's columns.
+void transpose_keys(const float* k, size_t stride, size_t len, size_t d, size_t lp, float* kt) {
+  for (size_t j = 0; j < len; ++j) {
+    const float* kj = k + j * stride;
+    for (size_t c = 0; c < d; ++c) kt[c * lp + j] = kj[c];
+  }
+  for (size_t c = 0; c < d; ++c)
+    for (size_t j = len; j < lp; ++j) kt[c * lp + j] = 0.f;
+}
+
 // One (sequence, head) pair. q, k, v point at the head's first column in the first token's row;
 // rows are `stride` floats apart. out likewise with stride `out_stride`.
 // bias: this head's relative-bias row at relative position 0 (nullptr: none); scale is applied
@@ -101,13 +123,7 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
   float* kt = scratch.reserve(d * lp + kRows * lp + d);
   float* scores = kt + d * lp;
   float* acc = scores + kRows * lp;
-  // Key rows are read contiguously and scattered into the tile's columns.
-  for (size_t j = 0; j < len; ++j) {
-    const float* kj = k + j * stride;
-    for (size_t c = 0; c < d; ++c) kt[c * lp + j] = kj[c];
-  }
-  for (size_t c = 0; c < d; ++c)
-    for (size_t j = len; j < lp; ++j) kt[c * lp + j] = 0.f;
+  transpose_keys(k, stride, len, d, lp, kt);
   const v16 sv = simd::splat(scale);
   // Lanes at or beyond len get a huge negative score: exp gives exactly 0 there.
   const size_t last = lp - kWidth;
@@ -131,8 +147,9 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
       j_hi = std::min(lp, (i + rows + window + kWidth - 1) / kWidth * kWidth);
     }
     size_t j0 = j_lo;
-    for (; j0 + 2 * kWidth <= j_hi; j0 += 2 * kWidth) score_block<2>(qr, kt, lp, d, j0, scores);
-    if (j0 < j_hi) score_block<1>(qr, kt, lp, d, j0, scores);
+    for (; j0 + 2 * kWidth <= j_hi; j0 += 2 * kWidth)
+      score_block<2>(qr, kt, lp, d, j0, scores + j0, lp);
+    if (j0 < j_hi) score_block<1>(qr, kt, lp, d, j0, scores + j0, lp);
     float inv[kRows];
     for (size_t r = 0; r < kRows; ++r) {
       float* sr = scores + r * lp;
@@ -180,6 +197,132 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
   }
 }
 
+// Sequences longer than this go through attend_tiled (global attention only): past it, Kᵀ and V
+// of one head no longer stay in the core's caches while attend_one streams them once per 4
+// query rows. Shorter sequences keep attend_one's exact order of operations.
+constexpr size_t kTiledFrom = 1024;
+constexpr size_t kTileRows = 64;   // query rows sharing each key tile
+constexpr size_t kTileKeys = 256;  // keys per tile (a multiple of 16)
+
+// acc_r[0:16*NV] += sum_j p_r[j] * v_j[0:16*NV] over `keys` keys, for kRows rows.
+template <size_t NV>
+inline void weighted_acc(const float* p, size_t p_stride, const float* v, size_t stride,
+                         size_t keys, float* const* acc) {
+  v16 a[kRows][NV];
+  for (size_t r = 0; r < kRows; ++r)
+    for (size_t k = 0; k < NV; ++k) a[r][k] = simd::load(acc[r] + k * kWidth);
+  accumulate_pv<NV>(p, p_stride, v, stride, keys, a);
+  for (size_t r = 0; r < kRows; ++r)
+    for (size_t k = 0; k < NV; ++k) simd::store(acc[r] + k * kWidth, a[r][k]);
+}
+
+inline void weighted_acc_any(const float* p, size_t p_stride, const float* v, size_t stride,
+                             size_t keys, size_t d, float* const* acc) {
+  for (size_t r = 0; r < kRows; ++r)
+    for (size_t j = 0; j < keys; ++j) {
+      const float pj = p[r * p_stride + j];
+      const float* vj = v + j * stride;
+      for (size_t c = 0; c < d; ++c) acc[r][c] += pj * vj[c];
+    }
+}
+
+// attend_one's result for a long sequence without a window, computed flash-attention style:
+// blocks of kTileRows query rows walk the keys in tiles of kTileKeys, keeping per row a running
+// maximum m, a running sum l of exp(score - m) and an accumulator of p·V rescaled by
+// exp(m_old - m_new) whenever the maximum grows; the output is acc / l. Each K and V tile is
+// reused by 64 query rows while it is in cache. Scratch: Kᵀ [d, Lp] plus fixed-size tiles.
+void attend_tiled(const float* q, const float* k, const float* v, size_t stride, size_t len,
+                  size_t d, float scale, bool divide, const float* bias, float* out,
+                  size_t out_stride) {
+  thread_local tensor::AlignedBuffer scratch;
+  const size_t lp = (len + kWidth - 1) / kWidth * kWidth;
+  // [d, lp] Kᵀ | scores [kTileRows, kTileKeys] | acc [kTileRows, d] | m, l [kTileRows]
+  float* kt = scratch.reserve(d * lp + kTileRows * kTileKeys + kTileRows * d + 2 * kTileRows);
+  float* scores = kt + d * lp;
+  float* acc = scores + kTileRows * kTileKeys;
+  float* m = acc + kTileRows * d;
+  float* l = m + kTileRows;
+  transpose_keys(k, stride, len, d, lp, kt);
+  const v16 sv = simd::splat(scale);
+
+  for (size_t i0 = 0; i0 < len; i0 += kTileRows) {
+    const size_t block_rows = std::min(kTileRows, len - i0);
+    for (size_t r = 0; r < kTileRows; ++r) {
+      m[r] = -3.0e38f;
+      l[r] = 0.f;
+    }
+    std::fill(acc, acc + kTileRows * d, 0.f);
+    for (size_t j0 = 0; j0 < lp; j0 += kTileKeys) {
+      const size_t tile = std::min(kTileKeys, lp - j0);     // a multiple of 16
+      const size_t keys = std::min(tile, len - j0);          // real keys in the tile
+      for (size_t g = 0; g < block_rows; g += kRows) {
+        // Rows of the group past the block's last repeat it (their accumulators are unused).
+        const float* qr[kRows];
+        float* accr[kRows];
+        for (size_t r = 0; r < kRows; ++r) {
+          qr[r] = q + (i0 + std::min(g + r, block_rows - 1)) * stride;
+          accr[r] = acc + (g + r) * d;
+        }
+        float* sg = scores + g * kTileKeys;
+        size_t jj = 0;
+        for (; jj + 2 * kWidth <= tile; jj += 2 * kWidth)
+          score_block<2>(qr, kt, lp, d, j0 + jj, sg + jj, kTileKeys);
+        if (jj < tile) score_block<1>(qr, kt, lp, d, j0 + jj, sg + jj, kTileKeys);
+        for (size_t r = 0; r < kRows; ++r) {
+          float* sr = sg + r * kTileKeys;
+          const size_t row = i0 + std::min(g + r, block_rows - 1);
+          for (size_t j = 0; j < tile; j += kWidth)
+            simd::store(sr + j, divide ? simd::load(sr + j) / sv : simd::load(sr + j) * sv);
+          if (bias) {
+            const float* br = bias - static_cast<ptrdiff_t>(row) + static_cast<ptrdiff_t>(j0);
+            for (size_t j = 0; j < keys; ++j) sr[j] += br[j];
+          }
+          for (size_t j = keys; j < tile; ++j) sr[j] = -3.0e38f;  // padding: probability 0
+          v16 mv = simd::load(sr);
+          for (size_t j = kWidth; j < tile; j += kWidth) mv = simd::max(mv, simd::load(sr + j));
+          const size_t slot = g + r;
+          const float m_new = std::max(m[slot], simd::hmax(mv));
+          const float correction = exp_approx(m[slot] - m_new);  // 0 on the first tile
+          const v16 mn = simd::splat(m_new);
+          v16 sum{};
+          for (size_t j = 0; j < tile; j += kWidth) {
+            const v16 e = simd::exp(simd::load(sr + j) - mn);
+            simd::store(sr + j, e);
+            sum += e;
+          }
+          l[slot] = l[slot] * correction + simd::hsum(sum);
+          m[slot] = m_new;
+          if (correction != 1.f)
+            for (size_t c = 0; c < d; ++c) accr[r][c] *= correction;
+        }
+        const float* vt = v + j0 * stride;
+        switch (d) {
+          case 16:
+            weighted_acc<1>(sg, kTileKeys, vt, stride, keys, accr);
+            break;
+          case 32:
+            weighted_acc<2>(sg, kTileKeys, vt, stride, keys, accr);
+            break;
+          case 64:
+            weighted_acc<4>(sg, kTileKeys, vt, stride, keys, accr);
+            break;
+          case 128:
+            weighted_acc<8>(sg, kTileKeys, vt, stride, keys, accr);
+            break;
+          default:
+            weighted_acc_any(sg, kTileKeys, vt, stride, keys, d, accr);
+            break;
+        }
+      }
+    }
+    for (size_t r = 0; r < block_rows; ++r) {
+      const float inv = 1.f / l[r];
+      float* o = out + (i0 + r) * out_stride;
+      for (size_t c = 0; c < d; ++c) o[c] = acc[r * d + c] * inv;
+    }
+  }
+}
+
 }  // namespace
 
 void attention(const float* qkv, const size_t* seq_offsets, size_t num_sequences,
@@ -209,8 +352,13 @@ void attention(const float* qkv, const size_t* seq_offsets, size_t num_sequences
     const float* base = qkv + begin * stride + h * d;
     const RelativeBias& rb = options.bias;
     const float* bias = rb.table ? rb.table + h * rb.stride + rb.center : nullptr;
-    attend_one(base, base + H, base + 2 * H, stride, len, d, scale, divide, bias,
-               static_cast<size_t>(options.window), ctx + begin * H + h * d, H);
+    const size_t window = static_cast<size_t>(options.window);
+    if (window == 0 && len > kTiledFrom)
+      attend_tiled(base, base + H, base + 2 * H, stride, len, d, scale, divide, bias,
+                   ctx + begin * H + h * d, H);
+    else
+      attend_one(base, base + H, base + 2 * H, stride, len, d, scale, divide, bias, window,
+                 ctx + begin * H + h * d, H);
   });
 }
 
