@@ -36,14 +36,14 @@ using simd::v16;
 // were computed alone; a block past the last row repeats the last row and drops its results.
 constexpr size_t kRows = 4;
 
-// out[r * out_stride + j - j0] = sum_c q_r[c] * kt[c * lp + j] for the kRows rows and j in
+// out[r * out_stride + j - j0] = sum_c q_r[c] * kt[c * ldk + j] for the kRows rows and j in
 // [j0, j0 + 16 * V).
 template <size_t V>
-inline void score_block(const float* const* q, const float* kt, size_t lp, size_t d, size_t j0,
+inline void score_block(const float* const* q, const float* kt, size_t ldk, size_t d, size_t j0,
                         float* out, size_t out_stride) {
   v16 acc[kRows][V] = {};
   for (size_t c = 0; c < d; ++c) {
-    const float* row = kt + c * lp + j0;
+    const float* row = kt + c * ldk + j0;
     v16 kv[V];
     for (size_t v = 0; v < V; ++v) kv[v] = simd::load(row + v * kWidth);
     for (size_t r = 0; r < kRows; ++r) {
@@ -97,15 +97,17 @@ inline void weighted_sum_any(const float* p, size_t lp, const float* v, size_t s
   }
 }
 
-// kt[c * lp + j] = k_j[c], zero for j in [len, lp): Kᵀ as a [d, lp] tile. Key rows are read
-// contiguously and scattered into the tile's columns.
-void transpose_keys(const float* k, size_t stride, size_t len, size_t d, size_t lp, float* kt) {
+// kt[c * ldk + j] = k_j[c], zero for j in [len, lp): Kᵀ as a [d, lp] tile with row stride ldk
+// (ldk >= lp).
+// Key rows are read contiguously and scattered into the tile's columns.
+void transpose_keys(const float* k, size_t stride, size_t len, size_t d, size_t lp, size_t ldk,
+                    float* kt) {
   for (size_t j = 0; j < len; ++j) {
     const float* kj = k + j * stride;
-    for (size_t c = 0; c < d; ++c) kt[c * lp + j] = kj[c];
+    for (size_t c = 0; c < d; ++c) kt[c * ldk + j] = kj[c];
   }
   for (size_t c = 0; c < d; ++c)
-    for (size_t j = len; j < lp; ++j) kt[c * lp + j] = 0.f;
+    for (size_t j = len; j < lp; ++j) kt[c * ldk + j] = 0.f;
 }
 
 // One (sequence, head) pair. q, k, v point at the head's first column in the first token's row;
@@ -123,7 +125,7 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
   float* kt = scratch.reserve(d * lp + kRows * lp + d);
   float* scores = kt + d * lp;
   float* acc = scores + kRows * lp;
-  transpose_keys(k, stride, len, d, lp, kt);
+  transpose_keys(k, stride, len, d, lp, lp, kt);
   const v16 sv = simd::splat(scale);
   // Lanes at or beyond len get a huge negative score: exp gives exactly 0 there.
   const size_t last = lp - kWidth;
@@ -204,23 +206,61 @@ constexpr size_t kTiledFrom = 1024;
 constexpr size_t kTileRows = 64;   // query rows sharing each key tile
 constexpr size_t kTileKeys = 256;  // keys per tile (a multiple of 16)
 
-// acc_r[0:16*NV] += sum_j p_r[j] * v_j[0:16*NV] over `keys` keys, for kRows rows.
-template <size_t NV>
-inline void weighted_acc(const float* p, size_t p_stride, const float* v, size_t stride,
-                         size_t keys, float* const* acc) {
-  v16 a[kRows][NV];
+// The tiled path's kernels are blocked in the machine's own vector width (simd::vn) so that
+// their accumulators stay in registers on AVX2 as well (attend_one's v16 blocks spill there).
+using simd::kNativeWidth;
+using simd::vn;
+constexpr size_t kScoreVectors = 2;                               // vn per score block row
+constexpr size_t kScoreKeys = kScoreVectors * kNativeWidth;       // keys per score block
+constexpr size_t kPvRows = 2, kPvVectors = 2;                     // rows x vn per P·V block
+constexpr size_t kPvColumns = kPvVectors * kNativeWidth;          // head columns per P·V block
+
+// out[r * out_stride + j] = sum_c q_r[c] * kt[c * ldk + j0 + j] for the kRows rows and
+// j in [0, kScoreKeys).
+__attribute__((noinline)) void tile_scores(const float* const* q, const float* kt, size_t ldk,
+                                           size_t d, size_t j0, float* out, size_t out_stride) {
+  vn acc[kRows][kScoreVectors] = {};
+  for (size_t c = 0; c < d; ++c) {
+    const float* row = kt + c * ldk + j0;
+    vn kv[kScoreVectors];
+    for (size_t v = 0; v < kScoreVectors; ++v) kv[v] = simd::load_native(row + v * kNativeWidth);
+    for (size_t r = 0; r < kRows; ++r) {
+      const vn qc = simd::splat_native(q[r][c]);
+      for (size_t v = 0; v < kScoreVectors; ++v) acc[r][v] += qc * kv[v];
+    }
+  }
   for (size_t r = 0; r < kRows; ++r)
-    for (size_t k = 0; k < NV; ++k) a[r][k] = simd::load(acc[r] + k * kWidth);
-  accumulate_pv<NV>(p, p_stride, v, stride, keys, a);
-  for (size_t r = 0; r < kRows; ++r)
-    for (size_t k = 0; k < NV; ++k) simd::store(acc[r] + k * kWidth, a[r][k]);
+    for (size_t v = 0; v < kScoreVectors; ++v)
+      simd::store_native(out + r * out_stride + v * kNativeWidth, acc[r][v]);
 }
 
-inline void weighted_acc_any(const float* p, size_t p_stride, const float* v, size_t stride,
-                             size_t keys, size_t d, float* const* acc) {
-  for (size_t r = 0; r < kRows; ++r)
+// acc_r[c0 : c0 + kPvColumns] += sum_j p_r[j] * v_j[c0 : c0 + kPvColumns] for kPvRows rows.
+__attribute__((noinline)) void tile_pv(const float* const* p, const float* v, size_t stride,
+                                       size_t keys, size_t c0, float* const* acc) {
+  vn a[kPvRows][kPvVectors];
+  for (size_t r = 0; r < kPvRows; ++r)
+    for (size_t k = 0; k < kPvVectors; ++k)
+      a[r][k] = simd::load_native(acc[r] + c0 + k * kNativeWidth);
+  for (size_t j = 0; j < keys; ++j) {
+    const float* vj = v + j * stride + c0;
+    vn vv[kPvVectors];
+    for (size_t k = 0; k < kPvVectors; ++k) vv[k] = simd::load_native(vj + k * kNativeWidth);
+    for (size_t r = 0; r < kPvRows; ++r) {
+      const vn pj = simd::splat_native(p[r][j]);
+      for (size_t k = 0; k < kPvVectors; ++k) a[r][k] += pj * vv[k];
+    }
+  }
+  for (size_t r = 0; r < kPvRows; ++r)
+    for (size_t k = 0; k < kPvVectors; ++k)
+      simd::store_native(acc[r] + c0 + k * kNativeWidth, a[r][k]);
+}
+
+// Head sizes that are not whole P·V blocks: plain loops.
+void tile_pv_any(const float* const* p, const float* v, size_t stride, size_t keys, size_t d,
+                 float* const* acc) {
+  for (size_t r = 0; r < kPvRows; ++r)
     for (size_t j = 0; j < keys; ++j) {
-      const float pj = p[r * p_stride + j];
+      const float pj = p[r][j];
       const float* vj = v + j * stride;
       for (size_t c = 0; c < d; ++c) acc[r][c] += pj * vj[c];
     }
@@ -237,12 +277,15 @@ void attend_tiled(const float* q, const float* k, const float* v, size_t stride,
   thread_local tensor::AlignedBuffer scratch;
   const size_t lp = (len + kWidth - 1) / kWidth * kWidth;
   // [d, lp] Kᵀ | scores [kTileRows, kTileKeys] | acc [kTileRows, d] | m, l [kTileRows]
-  float* kt = scratch.reserve(d * lp + kTileRows * kTileKeys + kTileRows * d + 2 * kTileRows);
-  float* scores = kt + d * lp;
+  // Kᵀ rows a score block longer than lp, rounded to whole blocks: with lp a power of two (2,048,
+  // 8,192, ...) the d rows of a key tile would all fall into the same cache sets.
+  const size_t ldk = (lp + kScoreKeys - 1) / kScoreKeys * kScoreKeys + kScoreKeys;
+  float* kt = scratch.reserve(d * ldk + kTileRows * kTileKeys + kTileRows * d + 2 * kTileRows);
+  float* scores = kt + d * ldk;
   float* acc = scores + kTileRows * kTileKeys;
   float* m = acc + kTileRows * d;
   float* l = m + kTileRows;
-  transpose_keys(k, stride, len, d, lp, kt);
+  transpose_keys(k, stride, len, d, ldk, ldk, kt);  // zeros up to ldk: score blocks may read past lp
   const v16 sv = simd::splat(scale);
 
   for (size_t i0 = 0; i0 < len; i0 += kTileRows) {
@@ -264,10 +307,9 @@ void attend_tiled(const float* q, const float* k, const float* v, size_t stride,
           accr[r] = acc + (g + r) * d;
         }
         float* sg = scores + g * kTileKeys;
-        size_t jj = 0;
-        for (; jj + 2 * kWidth <= tile; jj += 2 * kWidth)
-          score_block<2>(qr, kt, lp, d, j0 + jj, sg + jj, kTileKeys);
-        if (jj < tile) score_block<1>(qr, kt, lp, d, j0 + jj, sg + jj, kTileKeys);
+        // Kᵀ has ldk >= lp + kScoreKeys columns, so the last block may run past lp into zeros.
+        for (size_t jj = 0; jj < tile; jj += kScoreKeys)
+          tile_scores(qr, kt, ldk, d, j0 + jj, sg + jj, kTileKeys);
         for (size_t r = 0; r < kRows; ++r) {
           float* sr = sg + r * kTileKeys;
           const size_t row = i0 + std::min(g + r, block_rows - 1);
@@ -296,22 +338,14 @@ void attend_tiled(const float* q, const float* k, const float* v, size_t stride,
             for (size_t c = 0; c < d; ++c) accr[r][c] *= correction;
         }
         const float* vt = v + j0 * stride;
-        switch (d) {
-          case 16:
-            weighted_acc<1>(sg, kTileKeys, vt, stride, keys, accr);
-            break;
-          case 32:
-            weighted_acc<2>(sg, kTileKeys, vt, stride, keys, accr);
-            break;
-          case 64:
-            weighted_acc<4>(sg, kTileKeys, vt, stride, keys, accr);
-            break;
-          case 128:
-            weighted_acc<8>(sg, kTileKeys, vt, stride, keys, accr);
-            break;
-          default:
-            weighted_acc_any(sg, kTileKeys, vt, stride, keys, d, accr);
-            break;
+        for (size_t r = 0; r < kRows; r += kPvRows) {
+          const float* pr[kPvRows];
+          for (size_t x = 0; x < kPvRows; ++x) pr[x] = sg + (r + x) * kTileKeys;
+          if (d % kPvColumns == 0) {
+            for (size_t c0 = 0; c0 < d; c0 += kPvColumns) tile_pv(pr, vt, stride, keys, c0, accr + r);
+          } else {
+            tile_pv_any(pr, vt, stride, keys, d, accr + r);
+          }
         }
       }
     }

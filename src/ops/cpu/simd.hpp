@@ -89,4 +89,25 @@ inline v16 exp(v16 x) {
   return underflow ? splat(0.f) : p * scale;
 }
 
+// The machine's own register width (8 floats on AVX2, 16 with AVX-512), for kernels whose
+// register blocking must fit the ISA's register file: 16 ymm registers hold only 8 v16 values.
+#if defined(__AVX512F__)
+constexpr size_t kNativeWidth = 16;
+#else
+constexpr size_t kNativeWidth = 8;
+#endif
+typedef float vn __attribute__((vector_size(kNativeWidth * sizeof(float))));
+
+inline vn load_native(const float* p) {
+  vn v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+inline void store_native(float* p, vn v) { std::memcpy(p, &v, sizeof(v)); }
+inline vn splat_native(float x) {
+  vn v;
+  for (size_t l = 0; l < kNativeWidth; ++l) v[l] = x;
+  return v;
+}
+
 }  // namespace sembed::ops::cpu::simd
