@@ -37,45 +37,49 @@ using simd::v16;
 constexpr size_t kRows = 4;
 
 // out[r * out_stride + j - j0] = sum_c q_r[c] * kt[c * ldk + j] for the kRows rows and j in
-// [j0, j0 + 16 * V).
-template <size_t V>
+// [j0, j0 + V * lanes), in vectors of type Vec (v16, or simd::vn for the tiled path).
+template <size_t V, typename Vec = v16>
 inline void score_block(const float* const* q, const float* kt, size_t ldk, size_t d, size_t j0,
                         float* out, size_t out_stride) {
-  v16 acc[kRows][V] = {};
+  constexpr size_t kLanes = sizeof(Vec) / sizeof(float);
+  Vec acc[kRows][V] = {};
   for (size_t c = 0; c < d; ++c) {
     const float* row = kt + c * ldk + j0;
-    v16 kv[V];
-    for (size_t v = 0; v < V; ++v) kv[v] = simd::load(row + v * kWidth);
+    Vec kv[V];
+    for (size_t v = 0; v < V; ++v) kv[v] = simd::load_as<Vec>(row + v * kLanes);
     for (size_t r = 0; r < kRows; ++r) {
-      const v16 qc = simd::splat(q[r][c]);
+      const Vec qc = simd::splat_as<Vec>(q[r][c]);
       for (size_t v = 0; v < V; ++v) acc[r][v] += qc * kv[v];
     }
   }
   for (size_t r = 0; r < kRows; ++r)
-    for (size_t v = 0; v < V; ++v) simd::store(out + r * out_stride + v * kWidth, acc[r][v]);
+    for (size_t v = 0; v < V; ++v) simd::store_as<Vec>(out + r * out_stride + v * kLanes, acc[r][v]);
 }
 
-// out_r[0:16*NV] = (sum_j p_r[j] * v_j[0:16*NV]) * inv_r for the first `rows` rows, for head
-// sizes that are whole vectors.
-template <size_t NV>
+// acc[r] += sum_j p_r[j] * v_j[0 : NV * lanes] over `keys` keys, for R rows (p_r = p + r *
+// p_stride).
+template <size_t R, size_t NV, typename Vec>
 inline void accumulate_pv(const float* p, size_t p_stride, const float* v, size_t stride,
-                          size_t keys, v16 (&acc)[kRows][NV]) {
+                          size_t keys, Vec (&acc)[R][NV]) {
+  constexpr size_t kLanes = sizeof(Vec) / sizeof(float);
   for (size_t j = 0; j < keys; ++j) {
     const float* vj = v + j * stride;
-    v16 vv[NV];
-    for (size_t k = 0; k < NV; ++k) vv[k] = simd::load(vj + k * kWidth);
-    for (size_t r = 0; r < kRows; ++r) {
-      const v16 pj = simd::splat(p[r * p_stride + j]);
+    Vec vv[NV];
+    for (size_t k = 0; k < NV; ++k) vv[k] = simd::load_as<Vec>(vj + k * kLanes);
+    for (size_t r = 0; r < R; ++r) {
+      const Vec pj = simd::splat_as<Vec>(p[r * p_stride + j]);
       for (size_t k = 0; k < NV; ++k) acc[r][k] += pj * vv[k];
     }
   }
 }
 
+// out_r[0:16*NV] = (sum_j p_r[j] * v_j[0:16*NV]) * inv_r for the first `rows` rows, for head
+// sizes that are whole vectors.
 template <size_t NV>
 inline void weighted_sum(const float* p, size_t lp, const float* v, size_t stride, size_t len,
                          const float* inv, float* const* out, size_t rows) {
   v16 acc[kRows][NV] = {};
-  accumulate_pv<NV>(p, lp, v, stride, len, acc);
+  accumulate_pv<kRows, NV>(p, lp, v, stride, len, acc);
   for (size_t r = 0; r < rows; ++r) {
     const v16 iv = simd::splat(inv[r]);
     for (size_t k = 0; k < NV; ++k) simd::store(out[r] + k * kWidth, acc[r][k] * iv);
@@ -215,52 +219,32 @@ constexpr size_t kScoreKeys = kScoreVectors * kNativeWidth;       // keys per sc
 constexpr size_t kPvRows = 2, kPvVectors = 2;                     // rows x vn per P·V block
 constexpr size_t kPvColumns = kPvVectors * kNativeWidth;          // head columns per P·V block
 
-// out[r * out_stride + j] = sum_c q_r[c] * kt[c * ldk + j0 + j] for the kRows rows and
-// j in [0, kScoreKeys).
+// score_block and accumulate_pv in the native width, out of line: inlined into attend_tiled's
+// loop nest, GCC 12 spilled their accumulators to the stack.
 __attribute__((noinline)) void tile_scores(const float* const* q, const float* kt, size_t ldk,
                                            size_t d, size_t j0, float* out, size_t out_stride) {
-  vn acc[kRows][kScoreVectors] = {};
-  for (size_t c = 0; c < d; ++c) {
-    const float* row = kt + c * ldk + j0;
-    vn kv[kScoreVectors];
-    for (size_t v = 0; v < kScoreVectors; ++v) kv[v] = simd::load_native(row + v * kNativeWidth);
-    for (size_t r = 0; r < kRows; ++r) {
-      const vn qc = simd::splat_native(q[r][c]);
-      for (size_t v = 0; v < kScoreVectors; ++v) acc[r][v] += qc * kv[v];
-    }
-  }
-  for (size_t r = 0; r < kRows; ++r)
-    for (size_t v = 0; v < kScoreVectors; ++v)
-      simd::store_native(out + r * out_stride + v * kNativeWidth, acc[r][v]);
+  score_block<kScoreVectors, vn>(q, kt, ldk, d, j0, out, out_stride);
 }
 
 // acc_r[c0 : c0 + kPvColumns] += sum_j p_r[j] * v_j[c0 : c0 + kPvColumns] for kPvRows rows.
-__attribute__((noinline)) void tile_pv(const float* const* p, const float* v, size_t stride,
-                                       size_t keys, size_t c0, float* const* acc) {
+__attribute__((noinline)) void tile_pv(const float* p, size_t p_stride, const float* v,
+                                       size_t stride, size_t keys, size_t c0, float* const* acc) {
   vn a[kPvRows][kPvVectors];
   for (size_t r = 0; r < kPvRows; ++r)
     for (size_t k = 0; k < kPvVectors; ++k)
-      a[r][k] = simd::load_native(acc[r] + c0 + k * kNativeWidth);
-  for (size_t j = 0; j < keys; ++j) {
-    const float* vj = v + j * stride + c0;
-    vn vv[kPvVectors];
-    for (size_t k = 0; k < kPvVectors; ++k) vv[k] = simd::load_native(vj + k * kNativeWidth);
-    for (size_t r = 0; r < kPvRows; ++r) {
-      const vn pj = simd::splat_native(p[r][j]);
-      for (size_t k = 0; k < kPvVectors; ++k) a[r][k] += pj * vv[k];
-    }
-  }
+      a[r][k] = simd::load_as<vn>(acc[r] + c0 + k * kNativeWidth);
+  accumulate_pv<kPvRows, kPvVectors>(p, p_stride, v + c0, stride, keys, a);
   for (size_t r = 0; r < kPvRows; ++r)
     for (size_t k = 0; k < kPvVectors; ++k)
-      simd::store_native(acc[r] + c0 + k * kNativeWidth, a[r][k]);
+      simd::store_as<vn>(acc[r] + c0 + k * kNativeWidth, a[r][k]);
 }
 
 // Head sizes that are not whole P·V blocks: plain loops.
-void tile_pv_any(const float* const* p, const float* v, size_t stride, size_t keys, size_t d,
-                 float* const* acc) {
+void tile_pv_any(const float* p, size_t p_stride, const float* v, size_t stride, size_t keys,
+                 size_t d, float* const* acc) {
   for (size_t r = 0; r < kPvRows; ++r)
     for (size_t j = 0; j < keys; ++j) {
-      const float pj = p[r][j];
+      const float pj = p[r * p_stride + j];
       const float* vj = v + j * stride;
       for (size_t c = 0; c < d; ++c) acc[r][c] += pj * vj[c];
     }
@@ -339,12 +323,12 @@ void attend_tiled(const float* q, const float* k, const float* v, size_t stride,
         }
         const float* vt = v + j0 * stride;
         for (size_t r = 0; r < kRows; r += kPvRows) {
-          const float* pr[kPvRows];
-          for (size_t x = 0; x < kPvRows; ++x) pr[x] = sg + (r + x) * kTileKeys;
+          const float* pr = sg + r * kTileKeys;
           if (d % kPvColumns == 0) {
-            for (size_t c0 = 0; c0 < d; c0 += kPvColumns) tile_pv(pr, vt, stride, keys, c0, accr + r);
+            for (size_t c0 = 0; c0 < d; c0 += kPvColumns)
+              tile_pv(pr, kTileKeys, vt, stride, keys, c0, accr + r);
           } else {
-            tile_pv_any(pr, vt, stride, keys, d, accr + r);
+            tile_pv_any(pr, kTileKeys, vt, stride, keys, d, accr + r);
           }
         }
       }

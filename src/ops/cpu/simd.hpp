@@ -98,15 +98,21 @@ constexpr size_t kNativeWidth = 8;
 #endif
 typedef float vn __attribute__((vector_size(kNativeWidth * sizeof(float))));
 
-inline vn load_native(const float* p) {
-  vn v;
+// Loads, stores and broadcasts for either vector type (v16 or vn).
+template <typename Vec>
+inline Vec load_as(const float* p) {
+  Vec v;
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-inline void store_native(float* p, vn v) { std::memcpy(p, &v, sizeof(v)); }
-inline vn splat_native(float x) {
-  vn v;
-  for (size_t l = 0; l < kNativeWidth; ++l) v[l] = x;
+template <typename Vec>
+inline void store_as(float* p, Vec v) {
+  std::memcpy(p, &v, sizeof(v));
+}
+template <typename Vec>
+inline Vec splat_as(float x) {
+  Vec v;
+  for (size_t l = 0; l < sizeof(Vec) / sizeof(float); ++l) v[l] = x;
   return v;
 }
 
