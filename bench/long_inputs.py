@@ -113,7 +113,8 @@ def main():
               f"sentence-transformers {p['median_s']:.3f} s, +{p['peak_growth_mib']:.0f} MiB",
               flush=True)
     flags = open("/proc/cpuinfo").read()
-    isa = [f for f in ("avx512f", "avx512_vnni", "avx512_bf16", "amx_tile") if f" {f}" in flags]
+    isa = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
+           if f" {f}" in flags]
     import torch, sentence_transformers
     lines = [f"# Long inputs: ModernBERT-base-shaped, one text of T tokens ({args.threads} threads)",
              "", f"CPU: {cpu_name()}, {os.cpu_count()} cores; ISA flags: {', '.join(isa)}. "
