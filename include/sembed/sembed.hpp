@@ -71,7 +71,8 @@ struct TokenizedText {
 
 struct ModelInfo {
   std::filesystem::path dir;
-  std::string family;      // "bert", "roberta", "mpnet", "distilbert"
+  // "bert", "roberta", "mpnet", "distilbert", "nomic_bert", "modernbert" or "gte"
+  std::string family;
   std::string model_type;  // config.json model_type, e.g. "xlm-roberta"
   std::string architecture;
   int hidden_size = 0, num_layers = 0, num_heads = 0, intermediate_size = 0, vocab_size = 0;
