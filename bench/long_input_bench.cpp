@@ -5,7 +5,7 @@
 // The text is words from a fixed list, at least TOKENS tokens long, truncated to exactly TOKENS
 // (max_length). Peak memory: /proc/self/status VmHWM after the first encode, with the peak reset
 // (clear_refs 5) just before it, minus VmRSS at that point; it includes every buffer the forward
-// allocates. Prints one JSON line.
+// allocates. Prints one JSON line, with the text's embedding (to compare with the peer's).
 #include <sembed/sembed.hpp>
 
 #include <algorithm>
@@ -54,18 +54,25 @@ int main(int argc, char** argv) {
     const double rss_before = status_mib("VmRSS");
     std::ofstream("/proc/self/clear_refs") << "5";  // reset VmHWM to the current RSS
     std::vector<double> seconds;
+    sembed::Matrix embedding;
     for (int r = 0; r < 1 + repeats; ++r) {
       const auto t0 = std::chrono::steady_clock::now();
-      model->encode({text}, opt);
+      embedding = model->encode({text}, opt);
       seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
     const double peak = status_mib("VmHWM");
     std::vector<double> timed(seconds.begin() + 1, seconds.end());
     std::sort(timed.begin(), timed.end());
     const double median = timed.empty() ? seconds[0] : timed[timed.size() / 2];
+    std::string values;
+    for (size_t j = 0; j < embedding.cols; ++j) {
+      char number[32];
+      std::snprintf(number, sizeof number, "%s%.9g", j ? ", " : "", embedding.at(0, j));
+      values += number;
+    }
     std::printf("{\"tokens\": %zu, \"rss_loaded_mib\": %.1f, \"peak_growth_mib\": %.1f, "
-                "\"first_s\": %.4f, \"median_s\": %.4f, \"repeats\": %d}\n",
-                tokens, rss_before, peak - rss_before, seconds[0], median, repeats);
+                "\"first_s\": %.4f, \"median_s\": %.4f, \"repeats\": %d, \"embedding\": [%s]}\n",
+                tokens, rss_before, peak - rss_before, seconds[0], median, repeats, values.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 1;

@@ -3,8 +3,9 @@
 768, 12 heads, intermediate 1152, global attention every third layer, 128-token local windows,
 8,192 positions; random weights), sembed against sentence-transformers + torch in the same run.
 Per T: the peak resident memory the forward adds over the loaded model (each engine in a fresh
-process, the peak reset just before the forward) and the median wall time of REPEATS forwards
-after a first one.
+process, the peak reset just before the forward), the median wall time of REPEATS forwards
+after a first one, and the cosine / largest relative difference between the two engines'
+embeddings of the text (sentence-transformers' own attention here: torch's default SDPA).
 
     bench/.venv/bin/python bench/long_inputs.py [--tokens 512,1024,2048,4096,8192] [--repeats 2]
                                                  [--threads 2] [--out bench/results/NAME.md]
@@ -45,10 +46,11 @@ open("/proc/self/clear_refs", "w").write("5")
 seconds = []
 with torch.inference_mode():
     for _ in range(1 + repeats):
-        t0 = time.perf_counter(); st.encode([text]); seconds.append(time.perf_counter() - t0)
+        t0 = time.perf_counter(); emb = st.encode([text])[0]; seconds.append(time.perf_counter() - t0)
 timed = sorted(seconds[1:]) or seconds
 print(json.dumps({"tokens": tokens, "rss_loaded_mib": before, "peak_growth_mib": status("VmHWM") - before,
-                  "first_s": seconds[0], "median_s": timed[len(timed) // 2], "repeats": repeats}))
+                  "first_s": seconds[0], "median_s": timed[len(timed) // 2], "repeats": repeats,
+                  "embedding": [float(x) for x in emb]}))
 ''' % (WORDS,)
 
 
@@ -108,10 +110,15 @@ def main():
         s = run([args.bench, args.model_dir, str(t), str(args.repeats), str(args.threads)])
         p = run([sys.executable, "-c", PEER, args.model_dir, str(t), str(args.repeats),
                  str(args.threads)])
+        a, b = s.pop("embedding"), p.pop("embedding")
+        dot = sum(x * y for x, y in zip(a, b))
+        cos = dot / (sum(x * x for x in a) ** 0.5 * sum(y * y for y in b) ** 0.5)
+        s["cosine_vs_st"] = cos
+        s["max_rel_delta_vs_st"] = max(abs(x - y) for x, y in zip(a, b)) / max(abs(y) for y in b)
         rows.append((t, s, p))
         print(f"T={t}: sembed {s['median_s']:.3f} s, +{s['peak_growth_mib']:.0f} MiB | "
-              f"sentence-transformers {p['median_s']:.3f} s, +{p['peak_growth_mib']:.0f} MiB",
-              flush=True)
+              f"sentence-transformers {p['median_s']:.3f} s, +{p['peak_growth_mib']:.0f} MiB | "
+              f"cosine {cos:.9f}, max rel |delta| {s['max_rel_delta_vs_st']:.2e}", flush=True)
     flags = open("/proc/cpuinfo").read()
     isa = [f for f in ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile")
            if f" {f}" in flags]
@@ -121,12 +128,14 @@ def main():
              f"sentence-transformers {sentence_transformers.__version__}, torch {torch.__version__} "
              f"(its default attention). fp32. Median of {args.repeats} forwards after a first one.",
              "Command: `bench/.venv/bin/python bench/long_inputs.py`.", "",
-             "| T | sembed s | ST + torch s | × ST | sembed extra MiB | per 1k tokens | ST extra MiB |",
-             "| --- | --- | --- | --- | --- | --- | --- |"]
+             "| T | sembed s | ST + torch s | × ST | sembed extra MiB | per 1k tokens | ST extra MiB "
+             "| cosine vs ST | max rel. abs. diff |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for t, s, p in rows:
         lines.append(f"| {t} | {s['median_s']:.3f} | {p['median_s']:.3f} | "
                      f"{p['median_s'] / s['median_s']:.2f} | {s['peak_growth_mib']:.0f} | "
-                     f"{s['peak_growth_mib'] / t * 1000:.1f} | {p['peak_growth_mib']:.0f} |")
+                     f"{s['peak_growth_mib'] / t * 1000:.1f} | {p['peak_growth_mib']:.0f} | "
+                     f"{s['cosine_vs_st']:.9f} | {s['max_rel_delta_vs_st']:.2e} |")
     report = "\n".join(lines) + "\n"
     print(report)
     if args.out:
