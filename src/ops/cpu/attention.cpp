@@ -101,17 +101,16 @@ inline void weighted_sum_any(const float* p, size_t lp, const float* v, size_t s
   }
 }
 
-// kt[c * ldk + j] = k_j[c], zero for j in [len, lp): Kᵀ as a [d, lp] tile with row stride ldk
-// (ldk >= lp).
-// Key rows are read contiguously and scattered into the tile's columns.
-void transpose_keys(const float* k, size_t stride, size_t len, size_t d, size_t lp, size_t ldk,
+// kt[c * width + j] = k_j[c], zero for j in [len, width): Kᵀ as a [d, width] tile (width >=
+// len). Key rows are read contiguously and scattered into the tile's columns.
+void transpose_keys(const float* k, size_t stride, size_t len, size_t d, size_t width,
                     float* kt) {
   for (size_t j = 0; j < len; ++j) {
     const float* kj = k + j * stride;
-    for (size_t c = 0; c < d; ++c) kt[c * ldk + j] = kj[c];
+    for (size_t c = 0; c < d; ++c) kt[c * width + j] = kj[c];
   }
   for (size_t c = 0; c < d; ++c)
-    for (size_t j = len; j < lp; ++j) kt[c * ldk + j] = 0.f;
+    for (size_t j = len; j < width; ++j) kt[c * width + j] = 0.f;
 }
 
 // One (sequence, head) pair. q, k, v point at the head's first column in the first token's row;
@@ -129,7 +128,7 @@ void attend_one(const float* q, const float* k, const float* v, size_t stride, s
   float* kt = scratch.reserve(d * lp + kRows * lp + d);
   float* scores = kt + d * lp;
   float* acc = scores + kRows * lp;
-  transpose_keys(k, stride, len, d, lp, lp, kt);
+  transpose_keys(k, stride, len, d, lp, kt);
   const v16 sv = simd::splat(scale);
   // Lanes at or beyond len get a huge negative score: exp gives exactly 0 there.
   const size_t last = lp - kWidth;
@@ -269,7 +268,7 @@ void attend_tiled(const float* q, const float* k, const float* v, size_t stride,
   float* acc = scores + kTileRows * kTileKeys;
   float* m = acc + kTileRows * d;
   float* l = m + kTileRows;
-  transpose_keys(k, stride, len, d, ldk, ldk, kt);  // zeros up to ldk: score blocks may read past lp
+  transpose_keys(k, stride, len, d, ldk, kt);  // zeros up to ldk: score blocks may read past lp
   const v16 sv = simd::splat(scale);
 
   for (size_t i0 = 0; i0 < len; i0 += kTileRows) {
@@ -284,10 +283,12 @@ void attend_tiled(const float* q, const float* k, const float* v, size_t stride,
       const size_t keys = std::min(tile, len - j0);          // real keys in the tile
       for (size_t g = 0; g < block_rows; g += kRows) {
         // Rows of the group past the block's last repeat it (their accumulators are unused).
+        size_t rows[kRows];
         const float* qr[kRows];
         float* accr[kRows];
         for (size_t r = 0; r < kRows; ++r) {
-          qr[r] = q + (i0 + std::min(g + r, block_rows - 1)) * stride;
+          rows[r] = i0 + std::min(g + r, block_rows - 1);
+          qr[r] = q + rows[r] * stride;
           accr[r] = acc + (g + r) * d;
         }
         float* sg = scores + g * kTileKeys;
@@ -296,11 +297,10 @@ void attend_tiled(const float* q, const float* k, const float* v, size_t stride,
           tile_scores(qr, kt, ldk, d, j0 + jj, sg + jj, kTileKeys);
         for (size_t r = 0; r < kRows; ++r) {
           float* sr = sg + r * kTileKeys;
-          const size_t row = i0 + std::min(g + r, block_rows - 1);
           for (size_t j = 0; j < tile; j += kWidth)
             simd::store(sr + j, divide ? simd::load(sr + j) / sv : simd::load(sr + j) * sv);
           if (bias) {
-            const float* br = bias - static_cast<ptrdiff_t>(row) + static_cast<ptrdiff_t>(j0);
+            const float* br = bias - static_cast<ptrdiff_t>(rows[r]) + static_cast<ptrdiff_t>(j0);
             for (size_t j = 0; j < keys; ++j) sr[j] += br[j];
           }
           for (size_t j = keys; j < tile; ++j) sr[j] = -3.0e38f;  // padding: probability 0

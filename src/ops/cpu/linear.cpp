@@ -286,7 +286,7 @@ void Linear::forward(const float* x, int64_t rows, float* y, int threads) const 
   }
   const int64_t block = d.fixed_rows;
   const int64_t blocks = (rows + block - 1) / block;
-  // One block, or one thread: each block is one call on all the threads.
+  // Blocks [b0, b1), each one oneDNN call on `call_threads` threads.
   auto run_blocks = [&](int64_t b0, int64_t b1, int call_threads) {
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t r = b * block, n_rows = std::min(block, rows - r);
@@ -296,7 +296,7 @@ void Linear::forward(const float* x, int64_t rows, float* y, int threads) const 
         d.run_padded(x + r * d.k, n_rows, y + r * d.n, block, call_threads);
     }
   };
-  if (threads == 1 || blocks == 1) {
+  if (threads == 1 || blocks == 1) {  // one block, or one thread: each call on all the threads
     run_blocks(0, blocks, threads);
     return;
   }

@@ -15,14 +15,37 @@ constexpr size_t kWidth = 16;
 typedef float v16 __attribute__((vector_size(64)));
 typedef int32_t vi16 __attribute__((vector_size(64)));
 
-inline v16 load(const float* p) {
-  v16 v;
+// The machine's own register width (8 floats on AVX2, 16 with AVX-512), for kernels whose
+// register blocking must fit the ISA's register file: 16 ymm registers hold only 8 v16 values.
+#if defined(__AVX512F__)
+constexpr size_t kNativeWidth = 16;
+#else
+constexpr size_t kNativeWidth = 8;
+#endif
+typedef float vn __attribute__((vector_size(kNativeWidth * sizeof(float))));
+
+// Loads, stores and broadcasts for either vector type (v16 or vn).
+template <typename Vec>
+inline Vec load_as(const float* p) {
+  Vec v;
   std::memcpy(&v, p, sizeof(v));
   return v;
 }
-inline void store(float* p, v16 v) { std::memcpy(p, &v, sizeof(v)); }
-// Written out lane by lane: `v16{} + x` would cost a real addition (0 + x is not x for x = -0).
-inline v16 splat(float x) { return v16{x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x}; }
+template <typename Vec>
+inline void store_as(float* p, Vec v) {
+  std::memcpy(p, &v, sizeof(v));
+}
+// Set lane by lane: `Vec{} + x` would cost a real addition (0 + x is not x for x = -0).
+template <typename Vec>
+inline Vec splat_as(float x) {
+  Vec v;
+  for (size_t l = 0; l < sizeof(Vec) / sizeof(float); ++l) v[l] = x;
+  return v;
+}
+
+inline v16 load(const float* p) { return load_as<v16>(p); }
+inline void store(float* p, v16 v) { store_as<v16>(p, v); }
+inline v16 splat(float x) { return splat_as<v16>(x); }
 
 // Lane permutations for the reductions (GCC and Clang spell shuffles differently).
 #if defined(__clang__)
@@ -87,33 +110,6 @@ inline v16 exp(v16 x) {
   v16 scale;
   std::memcpy(&scale, &bits, sizeof(scale));
   return underflow ? splat(0.f) : p * scale;
-}
-
-// The machine's own register width (8 floats on AVX2, 16 with AVX-512), for kernels whose
-// register blocking must fit the ISA's register file: 16 ymm registers hold only 8 v16 values.
-#if defined(__AVX512F__)
-constexpr size_t kNativeWidth = 16;
-#else
-constexpr size_t kNativeWidth = 8;
-#endif
-typedef float vn __attribute__((vector_size(kNativeWidth * sizeof(float))));
-
-// Loads, stores and broadcasts for either vector type (v16 or vn).
-template <typename Vec>
-inline Vec load_as(const float* p) {
-  Vec v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-template <typename Vec>
-inline void store_as(float* p, Vec v) {
-  std::memcpy(p, &v, sizeof(v));
-}
-template <typename Vec>
-inline Vec splat_as(float x) {
-  Vec v;
-  for (size_t l = 0; l < sizeof(Vec) / sizeof(float); ++l) v[l] = x;
-  return v;
 }
 
 }  // namespace sembed::ops::cpu::simd
