@@ -92,6 +92,11 @@ struct ModelInfo {
   size_t parameter_count = 0;
   double load_seconds = 0;
   std::vector<std::string> notes;
+  // Cross-encoders (CrossEncoder::info; empty for embedding models): the label of each score
+  // column (config.json id2label) and the activation predict() applies to the logits
+  // ("Sigmoid", "Identity", "Tanh").
+  std::vector<std::string> labels;
+  std::string activation;
 };
 
 class Model {

@@ -64,6 +64,28 @@ tokenizer::Encoding Model::Impl::tokenize(std::string_view text, size_t index, s
   }
 }
 
+tokenizer::Encoding Model::Impl::tokenize_pair(std::string_view a, std::string_view b,
+                                               size_t index, size_t max_length,
+                                               bool truncate) const {
+  try {
+    tokenizer::EncodeOptions options;
+    if (truncate) options.max_length = max_length;
+    std::optional<std::string> lower_a, lower_b;
+    if (directory.do_lower_case.value_or(false)) {
+      lower_a = lowercase(a);
+      lower_b = lowercase(b);
+    }
+    tokenizer::Encoding enc =
+        tokenizer.encode_pair(lower_a ? *lower_a : a, lower_b ? *lower_b : b, options);
+    if (!truncate && enc.size() > max_length)
+      throw Error("is " + std::to_string(enc.size()) + " tokens long, more than max_length " +
+                  std::to_string(max_length) + " (truncation is off)");
+    return enc;
+  } catch (const Error& e) {
+    throw Error("pair " + std::to_string(index) + ": " + e.what());
+  }
+}
+
 size_t Model::Impl::prompt_length(const std::string& prompt, size_t max_length) const {
   if (prompt.empty()) return 0;
   const tokenizer::Encoding enc = tokenize(prompt, 0, max_length, true);

@@ -12,24 +12,21 @@ namespace sembed {
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
-std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadOptions& options) {
-  const auto start = std::chrono::steady_clock::now();
+LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& options) {
   if (options.threads < 0) throw Error("threads must be >= 0 (0 = physical cores)");
-  // Loading runs on one thread, so the loading thread never starts an OpenMP team. libgomp counts
-  // every team's threads, and once they outnumber the cores it stops spinning between parallel
-  // regions and sleeps instead; a server that loads on its main thread and encodes on its batcher
-  // thread then paid a futex wake-up per region: one short sentence took 3.2 ms instead of 1.65
-  // (measured, bench/server_bench --url, 2-core AMD EPYC). Costs ~7 ms of load (64 -> 71 ms wall).
-  const ops::cpu::ScopedThreadCount single(1);
   auto directory = loader::read_model_directory(dir);
   // directory.dir holds the Transformer module's files; it differs from dir for old layouts
   // that keep them in a sub-folder such as 0_BERT/.
   auto weights = loader::WeightStore::open(directory.dir);
-  weights.strip_prefix(directory.encoder.names.base_model_prefix);
-  const auto tensor_check = loader::check_encoder_tensors(directory.encoder, weights);
+  for (const auto& prefix : directory.encoder.names.base_model_prefixes)
+    weights.strip_prefix(prefix);
+  const auto tensor_check = loader::check_encoder_tensors(
+      directory.encoder, weights,
+      directory.cross_encoder ? loader::head_tensor_names(directory.cross_encoder->head)
+                              : std::vector<std::string>{});
   auto tok = tokenizer::Tokenizer::from_model_dir(directory.dir);
   model::TransformerEncoder encoder(directory.encoder, weights);
-  auto impl = std::make_unique<Impl>(std::move(directory), std::move(tok), std::move(encoder));
+  auto impl = std::make_unique<Model::Impl>(std::move(directory), std::move(tok), std::move(encoder));
   impl->threads = options.threads > 0 ? options.threads : physical_core_count();
   for (const auto& m : impl->directory.modules)
     if (m.kind == loader::OutputModule::Kind::Dense) impl->dense.emplace_back(m.dense);
@@ -60,9 +57,26 @@ std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
   for (const auto& d : impl->dense) info.parameter_count += d.parameter_count();
   info.notes = impl->directory.notes;
   info.notes.insert(info.notes.end(), tensor_check.notes.begin(), tensor_check.notes.end());
-  info.load_seconds =
+  return LoadedModel{std::move(impl), std::move(weights)};
+}
+
+std::shared_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  // Loading runs on one thread, so the loading thread never starts an OpenMP team. libgomp counts
+  // every team's threads, and once they outnumber the cores it stops spinning between parallel
+  // regions and sleeps instead; a server that loads on its main thread and encodes on its batcher
+  // thread then paid a futex wake-up per region: one short sentence took 3.2 ms instead of 1.65
+  // (measured, bench/server_bench --url, 2-core AMD EPYC). Costs ~7 ms of load (64 -> 71 ms wall).
+  const ops::cpu::ScopedThreadCount single(1);
+  auto loaded = load_model(dir, options);
+  const auto& md = loaded.impl->directory;
+  if (md.declared_cross_encoder)
+    throw Error(dir.string() + ": is a cross-encoder (" + md.encoder.architecture +
+                "), which scores text pairs instead of embedding texts: load it with "
+                "sembed::CrossEncoder (sembed rerank / sembed predict)");
+  loaded.impl->info.load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return std::make_shared<Model>(std::move(impl));
+  return std::make_shared<Model>(std::move(loaded.impl));
 }
 
 std::string Model::resolve_prompt(const EncodeOptions& options) const {

@@ -8,6 +8,7 @@
 #include <sembed/sembed.hpp>
 
 #include "loader/model_directory.hpp"
+#include "loader/weight_store.hpp"
 #include "model/dense_module.hpp"
 #include "model/transformer_encoder.hpp"
 #include "tokenizer/tokenizer.hpp"
@@ -35,6 +36,9 @@ struct Model::Impl {
   // truncate is false, throws an Error naming the input.
   tokenizer::Encoding tokenize(std::string_view text, size_t index, size_t max_length,
                                bool truncate) const;
+  // The same for a pair of texts (a cross-encoder's input), cut longest_first.
+  tokenizer::Encoding tokenize_pair(std::string_view a, std::string_view b, size_t index,
+                                    size_t max_length, bool truncate) const;
 
   // sentence-transformers' prompt_length: the prompt's tokens (with the leading special token)
   // minus a trailing special token; 0 for an empty prompt.
@@ -51,6 +55,16 @@ struct Model::Impl {
   Matrix embed(const std::vector<tokenizer::Encoding>& encodings, const EncodeOptions& options,
                const std::vector<size_t>& prompt_tokens = {}) const;
 };
+
+// What Model::load and CrossEncoder::load share: the directory read, the weights opened (the
+// family's base-model prefixes stripped) and checked, the tokenizer and encoder built and `info`
+// filled except load_seconds. `weights` stays open for binding more tensors (a classifier head).
+// Runs single-threaded; see model.cpp for why.
+struct LoadedModel {
+  std::unique_ptr<Model::Impl> impl;
+  loader::WeightStore weights;
+};
+LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& options);
 
 // Physical cores of this machine (not hyper-threads); at least 1.
 int physical_core_count();

@@ -78,9 +78,10 @@ struct EncoderTensorNames {
   std::string relative_attention_bias;  // [buckets, heads]; empty: no relative-position bias
   NormNames final_norm;                 // after the last layer (pre-norm families); empty: none
   LinearNames pooler;                   // [H, H]; optional in every family that has one
-  // The base-model prefix a head class (XForMaskedLM, ...) puts before every name, e.g.
-  // "roberta."; stripped at load, as transformers does.
-  std::string base_model_prefix;
+  // The base-model prefixes a head class (XForMaskedLM, XForSequenceClassification, ...) puts
+  // before every name, e.g. "roberta."; stripped at load, as transformers does. Some families
+  // have two: the original checkpoints' and transformers' own (NomicBERT: bert. and nomic_bert.).
+  std::vector<std::string> base_model_prefixes;
   // Tensors of task heads (lm_head., cls., ...): ignored, as loading the base model ignores them.
   std::vector<std::string> head_prefixes;
 };

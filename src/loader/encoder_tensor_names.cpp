@@ -52,9 +52,10 @@ std::vector<ExpectedTensor> expected_tensors(const EncoderConfig& c) {
   return t;
 }
 
-TensorCheck check_encoder_tensors(const EncoderConfig& config, const WeightStore& weights) {
+TensorCheck check_encoder_tensors(const EncoderConfig& config, const WeightStore& weights,
+                                  const std::vector<std::string>& bound_elsewhere) {
   TensorCheck out;
-  std::set<std::string, std::less<>> known;
+  std::set<std::string, std::less<>> known(bound_elsewhere.begin(), bound_elsewhere.end());
   const auto& pooler = config.names.pooler;
   int pooler_parts = 0;
   for (const auto& e : expected_tensors(config)) {

@@ -29,7 +29,9 @@ struct TensorCheck {
 };
 
 // Throws sembed::Error naming the first missing, mis-shaped or unexpected tensor, with the
-// expected and the found shape.
-TensorCheck check_encoder_tensors(const EncoderConfig& config, const WeightStore& weights);
+// expected and the found shape. `bound_elsewhere`: names another part binds and checks (a
+// cross-encoder's classifier head), neither unexpected nor ignored.
+TensorCheck check_encoder_tensors(const EncoderConfig& config, const WeightStore& weights,
+                                  const std::vector<std::string>& bound_elsewhere = {});
 
 }  // namespace sembed::loader

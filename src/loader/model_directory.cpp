@@ -154,8 +154,16 @@ ModelDirectory read_model_directory(const fs::path& root) {
       }
       stages.push_back(cls);
     }
-    if (stages.size() < 2)
-      throw Error(modules_file.string() + ": no Pooling module after the Transformer");
+    if (stages.size() < 2) {
+      // sentence-transformers 5+ CrossEncoders: one Transformer with a classification task.
+      const fs::path sbert_file = md.dir / "sentence_bert_config.json";
+      std::optional<std::string> task;
+      if (fs::exists(sbert_file, ec))
+        task = json_string(read_json_file(sbert_file), "transformer_task", sbert_file);
+      if (task != "sequence-classification")
+        throw Error(modules_file.string() + ": no Pooling module after the Transformer");
+      md.declared_cross_encoder = true;
+    }
   } else {
     md.notes.push_back(
         "no modules.json: a plain transformers model; using mean pooling without "
@@ -166,6 +174,18 @@ ModelDirectory read_model_directory(const fs::path& root) {
   if (!fs::exists(config_file, ec))
     throw Error(md.dir.string() + ": no config.json (is this a model directory?)");
   md.encoder = read_encoder_config(config_file);
+  const fs::path st_config_file = root / "config_sentence_transformers.json";
+  if (!md.declared_cross_encoder && fs::exists(st_config_file, ec)) {
+    const auto j = read_json_file(st_config_file);
+    md.declared_cross_encoder =
+        j.is_object() && json_string(j, "model_type", st_config_file) == "CrossEncoder";
+  }
+  if (md.declared_cross_encoder && !is_sequence_classifier(md.encoder))
+    throw Error(config_file.string() + ": the directory is a sentence-transformers CrossEncoder "
+                "but the architecture '" + md.encoder.architecture +
+                "' is not a *ForSequenceClassification class");
+  if (md.declared_cross_encoder || (!md.has_modules_json && is_sequence_classifier(md.encoder)))
+    md.cross_encoder = read_cross_encoder_config(config_file, md.encoder, st_config_file, md.notes);
 
   if (!pooling_dir.empty())
     md.pooling = read_pooling_config(pooling_dir / "config.json", md.encoder.hidden_size);
@@ -184,7 +204,7 @@ ModelDirectory read_model_directory(const fs::path& root) {
   }
   md.embedding_dimension = dim;
   md.normalize = !md.modules.empty() && md.modules.back().kind == OutputModule::Kind::Normalize;
-  md.prompts = read_prompt_config(root / "config_sentence_transformers.json");
+  md.prompts = read_prompt_config(st_config_file);
 
   const fs::path sbert_file = md.dir / "sentence_bert_config.json";
   std::optional<int64_t> max_seq;

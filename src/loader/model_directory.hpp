@@ -2,8 +2,9 @@
 // config.json (through the model family's reader, families/), modules.json,
 // sentence_bert_config.json, the Pooling module's config.json, Dense modules' config.json,
 // config_sentence_transformers.json's prompts, and tokenizer_config.json's model_max_length when
-// sentence_bert_config.json does not give max_seq_length. Supported pipeline: Transformer ->
-// Pooling -> any sequence of Dense and Normalize; anything else is refused by name.
+// sentence_bert_config.json does not give max_seq_length. Supported pipelines: Transformer ->
+// Pooling -> any sequence of Dense and Normalize, and a lone sequence-classification Transformer
+// (a CrossEncoder, cross_encoder_config.hpp); anything else is refused by name.
 // Does not read weights (see weight_store.hpp) nor the tokenizer (see tokenizer/).
 #pragma once
 
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "loader/cross_encoder_config.hpp"
 #include "loader/encoder_config.hpp"
 #include "loader/st_modules.hpp"
 
@@ -42,6 +44,14 @@ struct ModelDirectory {
   // The sentence embedding's size: the hidden size, or the last Dense module's out_features.
   int embedding_dimension = 0;
   bool has_modules_json = false;
+  // Set when the directory is a cross-encoder: a sentence-transformers CrossEncoder (modules.json
+  // holds only a Transformer whose sentence_bert_config.json says transformer_task
+  // "sequence-classification", or config_sentence_transformers.json says model_type
+  // "CrossEncoder": declared_cross_encoder) or a plain transformers *ForSequenceClassification
+  // directory (no modules.json), which also loads as an embedding model, as in
+  // sentence-transformers.
+  std::optional<CrossEncoderConfig> cross_encoder;
+  bool declared_cross_encoder = false;
   std::vector<std::string>
       notes;  // things the user should know, e.g. "no modules.json: mean pooling"
 };

@@ -11,7 +11,6 @@
 #include "loader/weight_store.hpp"
 
 namespace sembed::model {
-namespace {
 
 float activate(loader::DenseActivation a, float x) {
   switch (a) {
@@ -30,8 +29,6 @@ float activate(loader::DenseActivation a, float x) {
   }
   return x;
 }
-
-}  // namespace
 
 DenseModule::DenseModule(const loader::DenseConfig& config) : config_(config) {
   try {

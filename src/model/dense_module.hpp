@@ -15,6 +15,10 @@
 
 namespace sembed::model {
 
+// One element through a sentence-transformers activation module, in float as torch computes it
+// (Gelu: the exact erf form).
+float activate(loader::DenseActivation a, float x);
+
 class DenseModule {
  public:
   // Throws sembed::Error naming the file and the missing, mis-shaped or unexpected tensor.

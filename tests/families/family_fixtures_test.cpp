@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <sembed/sembed.hpp>
 
+#include "fixture_files.hpp"
+
 namespace sembed {
 namespace {
 
@@ -22,17 +24,9 @@ namespace fs = std::filesystem;
 
 const fs::path kRoot = fs::path(SEMBED_SOURCE_DIR) / "tests/fixtures/families";
 
-std::vector<std::string> fixture_names() {
-  std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(kRoot))
-    if (fs::exists(e.path() / "reference.json")) names.push_back(e.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
-}
-
+std::vector<std::string> fixture_names() { return testing_fixtures::fixture_names(kRoot); }
 nlohmann::json read_reference(const std::string& name) {
-  std::ifstream in(kRoot / name / "reference.json");
-  return nlohmann::json::parse(in);
+  return testing_fixtures::read_reference(kRoot, name);
 }
 
 class FamilyFixture : public ::testing::TestWithParam<std::string> {};

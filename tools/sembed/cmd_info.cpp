@@ -27,7 +27,7 @@ struct InfoCommand {
     const auto start = std::chrono::steady_clock::now();
     const auto md = loader::read_model_directory(dir);
     auto weights = loader::WeightStore::open(md.dir);
-    weights.strip_prefix(md.encoder.names.base_model_prefix);
+    for (const auto& prefix : md.encoder.names.base_model_prefixes) weights.strip_prefix(prefix);
     const auto check = loader::check_encoder_tensors(md.encoder, weights);
     const double load_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -32,7 +32,7 @@ EncoderConfig read_bert_config(const nlohmann::json& j, const std::filesystem::p
   read_bert_shaped_fields(j, file, 30522, 0, c);
   c.position_ids = PositionIds::Sequential;
   c.names = bert_layout_names(c.num_hidden_layers);
-  c.names.base_model_prefix = "bert.";
+  c.names.base_model_prefixes = {"bert."};
   c.names.head_prefixes = {"cls.", "classifier.", "qa_outputs."};
   check_encoder_dims(c, file);
   return c;

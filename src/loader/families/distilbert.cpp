@@ -41,7 +41,7 @@ EncoderConfig read_distilbert_config(const nlohmann::json& j, const std::filesys
                         lin("attention.out_lin"), norm("sa_layer_norm"), lin("ffn.lin1"),
                         lin("ffn.lin2"), norm("output_layer_norm"), {}, {}});
   }
-  n.base_model_prefix = "distilbert.";
+  n.base_model_prefixes = {"distilbert."};
   n.head_prefixes = {"vocab_transform.", "vocab_layer_norm.", "vocab_projector.",
                      "pre_classifier.",  "classifier.",       "qa_outputs."};
   check_encoder_dims(c, file);

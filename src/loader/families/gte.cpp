@@ -74,7 +74,7 @@ EncoderConfig read_gte_config(const nlohmann::json& j, const std::filesystem::pa
     n.layers.push_back(L);
   }
   n.pooler = {"pooler.dense.weight", "pooler.dense.bias"};
-  n.base_model_prefix = "new.";
+  n.base_model_prefixes = {"new.", "gte."};  // Alibaba's remote code, transformers' GteFor*
   n.head_prefixes = {"lm_head.", "classifier.", "score."};
   check_encoder_dims(c, file);
   return c;

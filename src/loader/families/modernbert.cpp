@@ -115,7 +115,7 @@ EncoderConfig read_modernbert_config(const nlohmann::json& j, const std::filesys
     n.layers.push_back(L);
   }
   n.final_norm = norm("final_norm");
-  n.base_model_prefix = "model.";
+  n.base_model_prefixes = {"model."};
   n.head_prefixes = {"head.", "decoder.", "classifier.", "score."};
   check_encoder_dims(c, file);
   return c;

@@ -50,7 +50,7 @@ EncoderConfig read_mpnet_config(const nlohmann::json& j, const std::filesystem::
   }
   n.relative_attention_bias = "encoder.relative_attention_bias.weight";
   n.pooler = {"pooler.dense.weight", "pooler.dense.bias"};
-  n.base_model_prefix = "mpnet.";
+  n.base_model_prefixes = {"mpnet."};
   n.head_prefixes = {"lm_head.", "classifier.", "qa_outputs."};
   check_encoder_dims(c, file);
   return c;

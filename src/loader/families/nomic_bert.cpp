@@ -62,8 +62,9 @@ void set_names(EncoderConfig& c) {
     n.layers.push_back(L);
   }
   n.pooler = {"pooler.dense.weight", "pooler.dense.bias"};
-  // NomicBertForPreTraining checkpoints keep the encoder under bert.
-  n.base_model_prefix = "bert.";
+  // NomicBertForPreTraining checkpoints keep the encoder under bert., transformers' head classes
+  // under nomic_bert.
+  n.base_model_prefixes = {"bert.", "nomic_bert."};
   n.head_prefixes = {"lm_head.", "cls.", "classifier.", "score."};
 }
 

@@ -24,7 +24,7 @@ EncoderConfig read_roberta_config(const nlohmann::json& j, const std::filesystem
   c.position_ids = PositionIds::AfterPadding;
   c.padding_idx = c.pad_token_id;  // RobertaEmbeddings: padding_idx = config.pad_token_id
   c.names = bert_layout_names(c.num_hidden_layers);
-  c.names.base_model_prefix = "roberta.";
+  c.names.base_model_prefixes = {"roberta."};
   c.names.head_prefixes = {"lm_head.", "classifier.", "qa_outputs."};
   check_encoder_dims(c, file);
   return c;
