@@ -48,15 +48,6 @@ void softmax_row(float* x, size_t n) {
   for (size_t i = 0; i < n; ++i) x[i] /= sum;
 }
 
-std::string describe_head(const loader::CrossEncoderConfig& c) {
-  const auto& h = c.head;
-  std::string s = std::string("Classifier (") + (h.mean_pool ? "mean" : "first token") +
-                  " -> dense " + h.dense.weight.substr(0, h.dense.weight.rfind('.'));
-  if (!h.norm.weight.empty()) s += " -> LayerNorm";
-  return s + " -> " + std::to_string(h.num_labels) + " label(s)), activation " +
-         to_string(c.activation);
-}
-
 }  // namespace
 
 CrossEncoder::CrossEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -79,7 +70,7 @@ std::shared_ptr<CrossEncoder> CrossEncoder::load(const std::filesystem::path& di
   ModelInfo& info = impl->core->info;
   info.labels = impl->config.labels;
   info.activation = to_string(impl->config.activation);
-  info.modules = {describe_head(impl->config)};
+  info.modules = {loader::describe_classifier(impl->config)};
   info.pooling = impl->config.head.mean_pool ? PoolingMode::Mean : PoolingMode::Cls;
   info.parameter_count += impl->head.parameter_count();
   info.load_seconds =

@@ -156,6 +156,17 @@ bool is_sequence_classifier(const EncoderConfig& encoder) {
   return a.size() > kSuffix.size() && a.compare(a.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
 }
 
+std::string describe_classifier(const CrossEncoderConfig& c) {
+  static const char* kActivation[] = {"identity", "tanh", "relu", "gelu", "sigmoid", "silu"};
+  const auto& h = c.head;
+  std::string s = std::string("Classifier (") + (h.mean_pool ? "mean" : "first token") + " -> " +
+                  h.dense.weight.substr(0, h.dense.weight.rfind('.')) + ", " +
+                  kActivation[static_cast<int>(h.dense_activation)];
+  if (!h.norm.weight.empty()) s += " -> LayerNorm";
+  return s + " -> " + std::to_string(h.num_labels) + (h.num_labels == 1 ? " label" : " labels") +
+         "), activation " + to_string(c.activation);
+}
+
 const char* to_string(ScoreActivation a) {
   switch (a) {
     case ScoreActivation::Identity:

@@ -66,6 +66,9 @@ CrossEncoderConfig read_cross_encoder_config(const std::filesystem::path& config
                                              const std::filesystem::path& st_config_file,
                                              std::vector<std::string>& notes);
 
+// "Classifier (first token -> pooler.dense, tanh -> 1 label), activation Sigmoid".
+std::string describe_classifier(const CrossEncoderConfig& c);
+
 // "Identity", "Sigmoid", "Tanh".
 const char* to_string(ScoreActivation a);
 

@@ -240,6 +240,7 @@ ModelDirectory read_model_directory(const fs::path& root) {
 }
 
 std::vector<std::string> describe_modules(const ModelDirectory& md) {
+  if (md.declared_cross_encoder) return {describe_classifier(*md.cross_encoder)};
   std::vector<std::string> out;
   out.push_back("Pooling (" + std::string(to_string(md.pooling.mode)) +
                 (md.pooling.include_prompt ? "" : ", include_prompt false") + ")");

@@ -11,18 +11,18 @@
 #include "core/utf8.hpp"
 
 namespace sembed::cli {
-namespace {
-
-void require_utf8(const std::string& text, const std::string& where) {
+void require_valid_text(const std::string& text, const std::string& where) {
   if (auto at = utf8::find_invalid(text))
     throw Error(where + ": invalid UTF-8 at byte " + std::to_string(*at));
 }
 
-}  // namespace
-
-void ModelOptions::add_to(CLI::App& command) {
+void ModelOptions::add_to(CLI::App& command, bool cross_encoder) {
   command.add_option("--model,-m", model_dir,
-                     "Model directory (default: $SEMBED_MODEL, then the default all-MiniLM-L6-v2)");
+                     cross_encoder
+                         ? "Cross-encoder directory (a sentence-transformers CrossEncoder or a "
+                           "transformers *ForSequenceClassification model); required"
+                         : "Model directory (default: $SEMBED_MODEL, then the default "
+                           "all-MiniLM-L6-v2)");
   command.add_option("--threads,-t", threads, "Threads per encode call (default: physical cores)")
       ->check(CLI::NonNegativeNumber);
 }
@@ -44,9 +44,13 @@ void PromptOptions::apply(EncodeOptions& options) const {
 std::shared_ptr<Model> ModelOptions::load() const {
   std::optional<std::filesystem::path> explicit_dir;
   if (!model_dir.empty()) explicit_dir = model_dir;
-  LoadOptions options;
-  options.threads = threads;
-  return Model::load(resolve_model_dir(explicit_dir), options);
+  return Model::load(resolve_model_dir(explicit_dir), LoadOptions{threads});
+}
+
+std::shared_ptr<CrossEncoder> ModelOptions::load_cross_encoder() const {
+  if (model_dir.empty())
+    throw Error("--model DIR is required: a cross-encoder directory (the default model embeds)");
+  return CrossEncoder::load(model_dir, LoadOptions{threads});
 }
 
 std::vector<std::string> read_lines(std::FILE* in, const std::string& source_name) {
@@ -57,7 +61,7 @@ std::vector<std::string> read_lines(std::FILE* in, const std::string& source_nam
   auto finish = [&] {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    require_utf8(line, source_name + " line " + std::to_string(line_number));
+    require_valid_text(line, source_name + " line " + std::to_string(line_number));
     lines.push_back(std::move(line));
     line.clear();
   };
@@ -75,8 +79,39 @@ std::vector<std::string> read_lines(std::FILE* in, const std::string& source_nam
 std::vector<std::string> read_texts(const std::vector<std::string>& args) {
   if (args.empty()) return read_lines(stdin, "standard input");
   for (size_t i = 0; i < args.size(); ++i)
-    require_utf8(args[i], "argument " + std::to_string(i + 1));
+    require_valid_text(args[i], "argument " + std::to_string(i + 1));
   return args;
+}
+
+void append_json_string(std::string& out, const std::string& s) {
+  out.push_back('"');
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
+      out += "\\u0085";
+      ++i;
+      continue;
+    }
+    if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
+        (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
+         static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
+      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
+      i += 2;
+      continue;
+    }
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(c));
+    } else if (c < 0x20) {
+      static const char* hex = "0123456789abcdef";
+      out += "\\u00";
+      out.push_back(hex[c >> 4]);
+      out.push_back(hex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  out.push_back('"');
 }
 
 std::string format_float(float value) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <sembed/cross_encoder.hpp>
 #include <sembed/sembed.hpp>
 #include <string>
 #include <vector>
@@ -17,8 +18,10 @@ namespace sembed::cli {
 struct ModelOptions {
   std::string model_dir;  // empty: resolve_model_dir's default
   int threads = 0;
-  void add_to(CLI::App& command);
+  // cross_encoder: the commands that score pairs, whose --model is required.
+  void add_to(CLI::App& command, bool cross_encoder = false);
   std::shared_ptr<Model> load() const;
+  std::shared_ptr<CrossEncoder> load_cross_encoder() const;
 };
 
 // --prompt-name NAME and --prompt TEXT: sentence-transformers' encode(prompt_name=, prompt=).
@@ -36,6 +39,13 @@ struct PromptOptions {
 // is dropped). Every text must be valid UTF-8: an error names the argument or line and the byte.
 std::vector<std::string> read_texts(const std::vector<std::string>& args);
 std::vector<std::string> read_lines(std::FILE* in, const std::string& source_name);
+
+// Appends s as a JSON string. Besides what JSON requires, U+0085, U+2028 and U+2029 are escaped,
+// so that a reader splitting JSON Lines on any line break still sees one object per line.
+void append_json_string(std::string& out, const std::string& s);
+
+// The texts as valid UTF-8, or an Error naming `where` and the byte.
+void require_valid_text(const std::string& text, const std::string& where);
 
 // Shortest decimal text that reads back as the same float32.
 std::string format_float(float value);

@@ -28,7 +28,10 @@ struct InfoCommand {
     const auto md = loader::read_model_directory(dir);
     auto weights = loader::WeightStore::open(md.dir);
     for (const auto& prefix : md.encoder.names.base_model_prefixes) weights.strip_prefix(prefix);
-    const auto check = loader::check_encoder_tensors(md.encoder, weights);
+    const auto check = loader::check_encoder_tensors(
+        md.encoder, weights,
+        md.cross_encoder ? loader::head_tensor_names(md.cross_encoder->head)
+                         : std::vector<std::string>{});
     const double load_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
 
@@ -69,6 +72,11 @@ struct InfoCommand {
           {"load_ms", load_ms},
           {"notes", notes},
       };
+      if (md.cross_encoder) {
+        j["cross_encoder"] = {{"labels", md.cross_encoder->labels},
+                              {"activation", loader::to_string(md.cross_encoder->activation)},
+                              {"pair_type_ids", md.cross_encoder->pair_type_ids}};
+      }
       std::printf("%s\n", j.dump(2).c_str());
       return;
     }
@@ -86,8 +94,17 @@ struct InfoCommand {
     for (size_t i = 0; i < modules.size(); ++i)
       std::printf("%s %s\n", i == 0 ? "modules          " : "                 ",
                   modules[i].c_str());
-    std::printf("dimension         %d\n", md.embedding_dimension);
-    std::printf("normalize         %s\n", md.normalize ? "yes" : "no");
+    if (md.cross_encoder) {
+      std::string labels;
+      for (const auto& l : md.cross_encoder->labels) labels += (labels.empty() ? "" : ", ") + l;
+      std::printf("cross-encoder     labels %s; activation %s%s\n", labels.c_str(),
+                  loader::to_string(md.cross_encoder->activation),
+                  md.declared_cross_encoder ? "" : " (also loads as an embedding model)");
+    }
+    if (!md.declared_cross_encoder) {
+      std::printf("dimension         %d\n", md.embedding_dimension);
+      std::printf("normalize         %s\n", md.normalize ? "yes" : "no");
+    }
     if (md.prompts.prompts.empty()) std::printf("prompts           none\n");
     for (const auto& [name, text] : md.prompts.prompts)
       std::printf("prompt            %s = \"%s\"%s\n", name.c_str(), text.c_str(),

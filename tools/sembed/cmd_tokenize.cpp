@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/utf8.hpp"
+#include "sembed/cli_common.hpp"
 #include "sembed/commands.hpp"
 #include "tokenizer/tokenizer.hpp"
 
@@ -59,39 +60,6 @@ size_t default_max_length(const std::filesystem::path& dir, const tk::Tokenizer&
   return 512;
 }
 
-// JSON string; besides what JSON requires, U+0085, U+2028 and U+2029 are escaped, so that a
-// reader splitting the JSON Lines on any line break (Python's str.splitlines) still sees one
-// object per line.
-void append_json_string(std::string& out, const std::string& s) {
-  out.push_back('"');
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c == 0xC2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x85) {
-      out += "\\u0085";
-      ++i;
-      continue;
-    }
-    if (c == 0xE2 && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0x80 &&
-        (static_cast<unsigned char>(s[i + 2]) == 0xA8 ||
-         static_cast<unsigned char>(s[i + 2]) == 0xA9)) {
-      out += static_cast<unsigned char>(s[i + 2]) == 0xA8 ? "\\u2028" : "\\u2029";
-      i += 2;
-      continue;
-    }
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-      out.push_back(static_cast<char>(c));
-    } else if (c < 0x20) {
-      static const char* hex = "0123456789abcdef";
-      out += "\\u00";
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  out.push_back('"');
-}
 
 template <typename T>
 void append_ints(std::string& out, const char* key, const std::vector<T>& v) {

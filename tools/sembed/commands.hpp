@@ -13,5 +13,7 @@ void register_embed(CLI::App& app);
 void register_similarity(CLI::App& app);
 void register_search(CLI::App& app);
 void register_serve(CLI::App& app);
+void register_rerank(CLI::App& app);
+void register_predict(CLI::App& app);
 
 }  // namespace sembed::cli

@@ -16,6 +16,8 @@ int main(int argc, char** argv) {
   sembed::cli::register_embed(app);
   sembed::cli::register_similarity(app);
   sembed::cli::register_search(app);
+  sembed::cli::register_rerank(app);
+  sembed::cli::register_predict(app);
   sembed::cli::register_serve(app);
   try {
     app.parse(argc, argv);
