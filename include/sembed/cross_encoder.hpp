@@ -56,10 +56,25 @@ class CrossEncoder {
                                    std::optional<size_t> top_k = {},
                                    const PredictOptions& = {}) const;
 
-  // The tokens of one pair as the model sees them (type ids 1 for the second text in families
-  // with token types).
+  // The tokens of one pair as the model sees them: type id 1 for the second text when the
+  // model's tokenizer hands the model type ids (tokenizer_config.json; BERT-style tokenizers),
+  // else all 0. Throws sembed::Error for invalid UTF-8 or, without truncation, a pair longer
+  // than max_length.
   TokenizedText tokenize(std::string_view a, std::string_view b,
                          std::optional<size_t> max_length = {}, bool truncate = true) const;
+  // The same for one text alone (a classifier over single texts, TEI's /predict with a string).
+  TokenizedText tokenize(std::string_view text, std::optional<size_t> max_length = {},
+                         bool truncate = true) const;
+
+  // Scores from token ids as tokenize() gives them (with special tokens; type_ids[i] as long as
+  // ids[i], or type_ids empty for all 0). Lets a caller that tokenizes itself (the server) batch
+  // pairs of many requests. Throws sembed::Error for ids outside the vocabulary, an empty or
+  // too-long sequence, or mismatched lengths.
+  Matrix predict_ids(const std::vector<std::vector<int32_t>>& ids,
+                     const std::vector<std::vector<int32_t>>& type_ids,
+                     const PredictOptions& = {}) const;
+  // What predict() does to the logits under `options` (activation, softmax), in place.
+  void apply_activation(Matrix& logits, const PredictOptions& options) const;
 
   size_t num_labels() const;
   size_t max_seq_length() const;

@@ -24,6 +24,13 @@ struct CrossEncoder::Impl {
       : core(std::move(c)),
         config(*core->directory.cross_encoder),
         head(config.head, core->encoder.hidden_size(), weights) {}
+
+  // Pair `a`, `b` (or the text `a` alone) tokenized as the model sees it (see tokenize()).
+  tokenizer::Encoding tokenize(std::string_view a, std::optional<std::string_view> b,
+                               size_t index, size_t max_length, bool truncate) const;
+  // [encodings.size(), num_labels] logits.
+  Matrix logits(const std::vector<tokenizer::Encoding>& encodings,
+                const EncodeOptions& encode) const;
 };
 
 namespace {
@@ -78,36 +85,92 @@ std::shared_ptr<CrossEncoder> CrossEncoder::load(const std::filesystem::path& di
   return std::make_shared<CrossEncoder>(std::move(impl));
 }
 
-Matrix CrossEncoder::predict(const std::vector<std::pair<std::string, std::string>>& pairs,
-                             const PredictOptions& options) const {
-  const Model::Impl& core = *impl_->core;
+namespace {
+
+EncodeOptions encode_options(const PredictOptions& options) {
   EncodeOptions encode;
   encode.max_length = options.max_length;
   encode.batch_size = options.batch_size;
   encode.progress = options.progress;
-  const size_t max_length = core.max_length(encode);
+  return encode;
+}
+
+}  // namespace
+
+Matrix CrossEncoder::Impl::logits(const std::vector<tokenizer::Encoding>& encodings,
+                                  const EncodeOptions& encode) const {
+  const size_t hidden = static_cast<size_t>(core->encoder.hidden_size());
+  Matrix selected(encodings.size(), hidden);
+  core->run(encodings, encode, [&](size_t index, const float* tokens, size_t n_tokens) {
+    head.select(tokens, n_tokens, selected.row(index));
+  });
+  Matrix scores(encodings.size(), config.labels.size());
+  head.forward(selected.data.data(), encodings.size(), scores.data.data(), core->threads);
+  return scores;
+}
+
+tokenizer::Encoding CrossEncoder::Impl::tokenize(std::string_view a,
+                                                 std::optional<std::string_view> b, size_t index,
+                                                 size_t max_length, bool truncate) const {
+  tokenizer::Encoding enc = b ? core->tokenize_pair(a, *b, index, max_length, truncate)
+                              : core->tokenize(a, index, max_length, truncate);
+  // The model sees the second text's type ids only when the HF tokenizer returns them.
+  if (!config.pair_type_ids) std::fill(enc.type_ids.begin(), enc.type_ids.end(), 0);
+  return enc;
+}
+
+Matrix CrossEncoder::predict(const std::vector<std::pair<std::string, std::string>>& pairs,
+                             const PredictOptions& options) const {
+  const EncodeOptions encode = encode_options(options);
+  const size_t max_length = impl_->core->max_length(encode);
   std::vector<tokenizer::Encoding> encodings;
   encodings.reserve(pairs.size());
-  for (size_t i = 0; i < pairs.size(); ++i) {
+  for (size_t i = 0; i < pairs.size(); ++i)
     encodings.push_back(
-        core.tokenize_pair(pairs[i].first, pairs[i].second, i, max_length, options.truncate));
-    // The model sees the second text's type ids only when the HF tokenizer returns them.
-    if (!impl_->config.pair_type_ids) encodings.back().type_ids.clear();
-  }
+        impl_->tokenize(pairs[i].first, pairs[i].second, i, max_length, options.truncate));
+  Matrix scores = impl_->logits(encodings, encode);
+  apply_activation(scores, options);
+  return scores;
+}
 
-  const size_t hidden = static_cast<size_t>(core.encoder.hidden_size());
-  Matrix selected(pairs.size(), hidden);
-  core.run(encodings, encode, [&](size_t index, const float* tokens, size_t n_tokens) {
-    impl_->head.select(tokens, n_tokens, selected.row(index));
-  });
-  const size_t labels = num_labels();
-  Matrix scores(pairs.size(), labels);
-  impl_->head.forward(selected.data.data(), pairs.size(), scores.data.data(), core.threads);
+Matrix CrossEncoder::predict_ids(const std::vector<std::vector<int32_t>>& ids,
+                                 const std::vector<std::vector<int32_t>>& type_ids,
+                                 const PredictOptions& options) const {
+  if (!type_ids.empty() && type_ids.size() != ids.size())
+    throw Error("predict_ids: " + std::to_string(type_ids.size()) + " type id lists for " +
+                std::to_string(ids.size()) + " sequences (one per sequence, or none)");
+  const EncodeOptions encode = encode_options(options);
+  const size_t max_length = impl_->core->max_length(encode);
+  const int vocab = impl_->core->directory.encoder.vocab_size;
+  std::vector<tokenizer::Encoding> encodings(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const std::string name = "sequence " + std::to_string(i);
+    if (ids[i].empty()) throw Error(name + ": token id list is empty");
+    if (ids[i].size() > max_length)
+      throw Error(name + " has " + std::to_string(ids[i].size()) +
+                  " tokens, more than the maximum of " + std::to_string(max_length));
+    for (int32_t id : ids[i])
+      if (id < 0 || id >= vocab)
+        throw Error(name + ": token id " + std::to_string(id) + " is outside the vocabulary [0, " +
+                    std::to_string(vocab) + ")");
+    encodings[i].ids = ids[i];
+    if (!type_ids.empty()) {
+      if (type_ids[i].size() != ids[i].size())
+        throw Error(name + ": " + std::to_string(type_ids[i].size()) + " type ids for " +
+                    std::to_string(ids[i].size()) + " tokens");
+      encodings[i].type_ids = type_ids[i];
+    }
+  }
+  Matrix scores = impl_->logits(encodings, encode);
+  apply_activation(scores, options);
+  return scores;
+}
+
+void CrossEncoder::apply_activation(Matrix& scores, const PredictOptions& options) const {
   if (options.apply_activation)
     for (float& v : scores.data) v = score_activation(impl_->config.activation, v);
-  if (options.apply_softmax && labels > 1)
-    for (size_t r = 0; r < scores.rows; ++r) softmax_row(scores.row(r), labels);
-  return scores;
+  if (options.apply_softmax && scores.cols > 1)
+    for (size_t r = 0; r < scores.rows; ++r) softmax_row(scores.row(r), scores.cols);
 }
 
 std::vector<RankedDocument> CrossEncoder::rank(std::string_view query,
@@ -130,13 +193,29 @@ std::vector<RankedDocument> CrossEncoder::rank(std::string_view query,
   return ranked;
 }
 
+namespace {
+
+TokenizedText to_tokenized_text(tokenizer::Encoding enc) {
+  return TokenizedText{std::move(enc.ids), std::move(enc.type_ids), std::move(enc.tokens),
+                       std::move(enc.offsets)};
+}
+
+}  // namespace
+
 TokenizedText CrossEncoder::tokenize(std::string_view a, std::string_view b,
                                      std::optional<size_t> max_length, bool truncate) const {
   EncodeOptions options;
   options.max_length = max_length;
-  auto enc = impl_->core->tokenize_pair(a, b, 0, impl_->core->max_length(options), truncate);
-  return TokenizedText{std::move(enc.ids), std::move(enc.type_ids), std::move(enc.tokens),
-                       std::move(enc.offsets)};
+  return to_tokenized_text(
+      impl_->tokenize(a, b, 0, impl_->core->max_length(options), truncate));
+}
+
+TokenizedText CrossEncoder::tokenize(std::string_view text, std::optional<size_t> max_length,
+                                     bool truncate) const {
+  EncodeOptions options;
+  options.max_length = max_length;
+  return to_tokenized_text(
+      impl_->tokenize(text, std::nullopt, 0, impl_->core->max_length(options), truncate));
 }
 
 size_t CrossEncoder::num_labels() const { return impl_->config.labels.size(); }

@@ -5,6 +5,8 @@
 // it and the routes do not depend on the HTTP library (http_server.hpp).
 #pragma once
 
+#include <sembed/cross_encoder.hpp>
+
 #include <atomic>
 #include <functional>
 #include <map>
@@ -27,6 +29,10 @@ struct RouteContext {
   EmbeddingService& service;
   std::atomic<size_t>& in_flight;
   std::string model_id;  // options.model_id, or the backend's
+  // The cross-encoder behind /rerank and /predict (`sembed serve --reranker DIR`) and the batcher
+  // that runs it; null when the server has none.
+  const CrossEncoder* reranker = nullptr;
+  engine::Batcher* rerank_batcher = nullptr;
 };
 
 using RouteFn = std::function<void(const HttpRequest&, HttpResponse&)>;

@@ -1,5 +1,6 @@
 // Hugging Face text-embeddings-inference (TEI) embedding routes (/tokenize, /embed_all, /decode,
-// /rerank, /predict are in routes_tei_tokenize.cpp and routes_tei_extra.cpp):
+// /rerank, /predict are in routes_tei_tokenize.cpp, routes_tei_extra.cpp and
+// routes_tei_rerank.cpp):
 //   POST /embed, POST / and POST /invocations (TEI's default route for an embedding model)
 //                     {inputs, normalize=true, truncate=false (--auto-truncate: true),
 //                      truncation_direction="Right", prompt_name?,

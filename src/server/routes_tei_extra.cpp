@@ -5,10 +5,7 @@
 //                   TEI.
 //   POST /decode    {ids: [int] | [[int]], skip_special_tokens=true} -> [text per sequence], as
 //                   Hugging Face tokenizers' decode (Model::decode).
-//   POST /rerank    {query, texts, ...} and POST /predict {inputs, ...}: they need a cross-encoder
-//                   (reranker) or a classifier head, which sembed does not load yet. As TEI does
-//                   for an embedding model, the request is validated and then answered
-//                   424 {"error": "...", "error_type": "Backend"}.
+//   POST /rerank and POST /predict: routes_tei_rerank.cpp.
 #include "server/json_output.hpp"
 #include "server/tei_request.hpp"
 
@@ -114,49 +111,6 @@ void handle_decode(RouteContext& ctx, const HttpRequest& req, HttpResponse& res)
   set_json(res, std::move(out));
 }
 
-const json& required_string(const Fields& f, const char* name) {
-  const json& v = f.required(name);
-  if (!v.is_string()) {
-    throw ApiError(kTeiTypeStatus,
-                   std::string("`") + name + "` must be a string, got " + type_name(v), name);
-  }
-  return v;
-}
-
-void handle_rerank(RouteContext& ctx, const HttpRequest& req, HttpResponse&) {
-  const json body = parse_body(req.body);
-  const Fields f(body, kTeiTypeStatus);
-  required_string(f, "query");
-  const json& texts = f.required("texts");
-  const std::vector<std::string> parsed = parse_texts(texts, "texts", kTeiTypeStatus);
-  if (parsed.empty()) throw ApiError(400, "`texts` cannot be empty", "texts");
-  check_count(texts, "texts", 0, ctx.service.max_client_batch_size());
-  for (const char* flag : {"raw_scores", "return_text", "truncate"}) f.boolean(flag);
-  parse_direction_left(f);
-  throw ApiError(424, "model is not a re-ranker model: " + ctx.model_id +
-                          " is an embedding model (sembed does not load cross-encoders yet)");
-}
-
-void handle_predict(RouteContext& ctx, const HttpRequest& req, HttpResponse&) {
-  const json body = parse_body(req.body);
-  const Fields f(body, kTeiTypeStatus);
-  const json& inputs = f.required("inputs");
-  if (!inputs.is_string() && !inputs.is_array()) {
-    throw ApiError(kTeiTypeStatus,
-                   "`inputs` must be a string, a [text, text_pair] array or an array of them, "
-                   "got " +
-                       type_name(inputs),
-                   "inputs");
-  }
-  if (inputs.is_array() && inputs.empty())
-    throw ApiError(400, "`inputs` cannot be empty", "inputs");
-  check_count(inputs, "inputs", 0, ctx.service.max_client_batch_size());
-  for (const char* flag : {"raw_scores", "truncate"}) f.boolean(flag);
-  parse_direction_left(f);
-  throw ApiError(424, "Model is not a classifier model: " + ctx.model_id +
-                          " is an embedding model (sembed does not load classifier heads yet)");
-}
-
 }  // namespace
 
 void register_tei_extra_routes(Router& router) {
@@ -166,10 +120,7 @@ void register_tei_extra_routes(Router& router) {
   });
   router.post("/decode", Dialect::Tei,
               [&ctx](const HttpRequest& req, HttpResponse& res) { handle_decode(ctx, req, res); });
-  router.post("/rerank", Dialect::Tei,
-              [&ctx](const HttpRequest& req, HttpResponse& res) { handle_rerank(ctx, req, res); });
-  router.post("/predict", Dialect::Tei,
-              [&ctx](const HttpRequest& req, HttpResponse& res) { handle_predict(ctx, req, res); });
+  register_tei_rerank_routes(router);
 }
 
 }  // namespace sembed::server

@@ -2,6 +2,7 @@
 // (http_server.hpp) with the limits of ServerOptions.
 #include "server/server.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 
@@ -34,6 +35,11 @@ struct Server::Impl {
   Metrics metrics;
   std::unique_ptr<engine::Batcher> batcher;
   std::unique_ptr<EmbeddingService> service;
+  // The reranker and its batcher: pairs of many requests share its batches as texts share the
+  // embedding batcher's. Its owner thread runs beside the embedding one, so a long rerank
+  // batch does not hold up embeddings (the two share the cores).
+  std::shared_ptr<const CrossEncoder> reranker;
+  std::unique_ptr<engine::Batcher> rerank_batcher;
   std::atomic<size_t> in_flight{0};
   std::unique_ptr<RouteContext> ctx;
   std::unique_ptr<Router> router;
@@ -43,7 +49,8 @@ struct Server::Impl {
   bool started = false, stopped = false;
 };
 
-Server::Server(ServerOptions options, std::unique_ptr<Backend> backend)
+Server::Server(ServerOptions options, std::unique_ptr<Backend> backend,
+               std::shared_ptr<const CrossEncoder> reranker)
     : impl_(std::make_unique<Impl>()) {
   Impl& s = *impl_;
   if (!backend) throw Error("server: no backend");
@@ -86,6 +93,35 @@ Server::Server(ServerOptions options, std::unique_ptr<Backend> backend)
   s.ctx.reset(new RouteContext{s.options, *s.backend, *s.batcher, s.metrics, *s.service,
                                s.in_flight,
                                s.options.model_id.empty() ? info.model_id : s.options.model_id});
+  if (reranker) {
+    if (s.options.max_batch_tokens < reranker->max_seq_length()) {
+      throw Error("--max-batch-tokens (" + std::to_string(s.options.max_batch_tokens) +
+                  ") must be at least the reranker's max_seq_length (" +
+                  std::to_string(reranker->max_seq_length()) + ")");
+    }
+    s.reranker = std::move(reranker);
+    const CrossEncoder* ce = s.reranker.get();
+    s.rerank_batcher = std::make_unique<engine::Batcher>(
+        [ce](const std::vector<std::vector<int32_t>>& ids,
+             const std::vector<size_t>& first_segment) {
+          // routes_tei_rerank.cpp sends, per sequence, how many leading tokens have type id 0.
+          std::vector<std::vector<int32_t>> type_ids(ids.size());
+          for (size_t i = 0; i < ids.size(); ++i) {
+            type_ids[i].assign(ids[i].size(), 1);
+            std::fill_n(type_ids[i].begin(), std::min(first_segment[i], ids[i].size()), 0);
+          }
+          PredictOptions logits;
+          logits.apply_activation = false;
+          logits.batch_size = ids.size();
+          return ce->predict_ids(ids, type_ids, logits);
+        },
+        bo,
+        [metrics](const engine::BatchReport& r) {
+          metrics->observe_batch(r.sequences, r.tokens, r.requests, r.seconds, r.failed);
+        });
+    s.ctx->reranker = s.reranker.get();
+    s.ctx->rerank_batcher = s.rerank_batcher.get();
+  }
 
   s.router = std::make_unique<Router>(*s.ctx);
   register_openai_routes(*s.router);
@@ -144,6 +180,7 @@ void Server::stop() {
   // batcher — so the batcher stops only after them.
   s.http->stop();
   s.batcher->stop();
+  if (s.rerank_batcher) s.rerank_batcher->stop();
   s.cv.notify_all();
 }
 

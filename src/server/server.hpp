@@ -1,5 +1,6 @@
 // Server: the `sembed serve` HTTP server — OpenAI and TEI embedding routes over one dynamic
-// batcher (see docs/server.md). It runs in-process, so tests and benchmarks can start it on an
+// batcher, and optionally a cross-encoder's /rerank and /predict over a second one (see
+// docs/server.md). It runs in-process, so tests and benchmarks can start it on an
 // ephemeral loopback port.
 //
 // Lifecycle: construct, start() (binds, then serves on background threads), and stop() (stops
@@ -12,6 +13,8 @@
 #include <mutex>
 #include <thread>
 
+#include <sembed/cross_encoder.hpp>
+
 #include "server/backend.hpp"
 #include "server/options.hpp"
 
@@ -20,7 +23,9 @@ namespace sembed::server {
 class Server {
  public:
   // Throws sembed::Error on inconsistent options (e.g. a token budget below max_seq_length).
-  Server(ServerOptions options, std::unique_ptr<Backend> backend);
+  // reranker: the cross-encoder behind /rerank and /predict, or null for none (they answer 424).
+  Server(ServerOptions options, std::unique_ptr<Backend> backend,
+         std::shared_ptr<const CrossEncoder> reranker = nullptr);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -25,5 +25,6 @@ TokenizedText tokenize_or_throw(const RouteContext& ctx, const std::string& text
 
 void register_tei_tokenize_routes(Router& router);
 void register_tei_extra_routes(Router& router);
+void register_tei_rerank_routes(Router& router);
 
 }  // namespace sembed::server

@@ -1,5 +1,5 @@
 """sembed's OpenAPI description (GET /openapi.json, source src/server/openapi.json) against the
-real server, with schemathesis: every operation, schema-driven and negative inputs (coverage and
+real server (with a cross-encoder fixture as --reranker), with schemathesis: every operation, schema-driven and negative inputs (coverage and
 fuzzing phases, 25 examples per operation, deterministic); the bars are no 5xx answer and no
 response that violates the documented schema. Also: every path the description lists is served.
 
@@ -16,7 +16,10 @@ from serve_process import ServeProcess
 
 def main(binary):
     schemathesis = os.path.join(os.path.dirname(sys.executable), "schemathesis")
-    with ServeProcess(binary, "--max-client-batch-size", "64") as srv:
+    # With a reranker (a random-weight cross-encoder fixture), so /rerank and /predict are fuzzed
+    # through the model, not only up to their 424.
+    reranker = os.path.join(os.path.dirname(__file__), "..", "fixtures", "cross_encoders", "bert")
+    with ServeProcess(binary, "--max-client-batch-size", "64", "--reranker", reranker) as srv:
         status, _, body = srv.request("GET", "/openapi.json")
         assert status == 200, status
         spec = json.loads(body)

@@ -49,37 +49,6 @@ double norm_of(const json& v) {
   return std::sqrt(sq);
 }
 
-// An error reply names what is wrong: status, and the dialect's shape with the field in it.
-void expect_openai_error(const Reply& r, int status, const std::string& mentions) {
-  EXPECT_EQ(r.status, status) << r.body;
-  const json j = json::parse(r.body);
-  ASSERT_TRUE(j.contains("error")) << r.body;
-  EXPECT_TRUE(j["error"]["message"].is_string());
-  EXPECT_TRUE(j["error"]["type"].is_string());
-  EXPECT_NE(j["error"]["message"].get<std::string>().find(mentions), std::string::npos)
-      << "message does not mention '" << mentions << "': " << r.body;
-}
-
-void expect_tei_error(const Reply& r, int status, const std::string& mentions) {
-  EXPECT_EQ(r.status, status) << r.body;
-  const json j = json::parse(r.body);
-  ASSERT_TRUE(j["error"].is_string()) << r.body;
-  EXPECT_TRUE(j["error_type"].is_string());
-  EXPECT_NE(j["error"].get<std::string>().find(mentions), std::string::npos)
-      << "message does not mention '" << mentions << "': " << r.body;
-}
-
-// The macros add the calling line to failures.
-#define EXPECT_TEI_ERROR(...)      \
-  do {                             \
-    SCOPED_TRACE("error check");   \
-    expect_tei_error(__VA_ARGS__); \
-  } while (0)
-#define EXPECT_OPENAI_ERROR(...)      \
-  do {                                \
-    SCOPED_TRACE("error check");      \
-    expect_openai_error(__VA_ARGS__); \
-  } while (0)
 
 class Routes : public ::testing::Test {
  protected:

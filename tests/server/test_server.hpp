@@ -2,6 +2,7 @@
 // client, returning status, headers and parsed JSON.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 #include <signal.h>
 
@@ -28,11 +29,12 @@ struct Reply {
 
 class TestServer {
  public:
-  TestServer(ServerOptions options, std::unique_ptr<Backend> backend) {
+  TestServer(ServerOptions options, std::unique_ptr<Backend> backend,
+             std::shared_ptr<const CrossEncoder> reranker = nullptr) {
     ::signal(SIGPIPE, SIG_IGN);
     options.host = "127.0.0.1";
     options.port = 0;
-    server_ = std::make_unique<Server>(options, std::move(backend));
+    server_ = std::make_unique<Server>(options, std::move(backend), std::move(reranker));
     port_ = server_->start();
   }
   ~TestServer() { server_->stop(); }
@@ -74,5 +76,37 @@ class TestServer {
   std::unique_ptr<Server> server_;
   int port_ = 0;
 };
+
+// An error reply names what is wrong: status, and the dialect's shape with the field in it.
+inline void expect_openai_error(const Reply& r, int status, const std::string& mentions) {
+  EXPECT_EQ(r.status, status) << r.body;
+  const json j = json::parse(r.body);
+  ASSERT_TRUE(j.contains("error")) << r.body;
+  EXPECT_TRUE(j["error"]["message"].is_string());
+  EXPECT_TRUE(j["error"]["type"].is_string());
+  EXPECT_NE(j["error"]["message"].get<std::string>().find(mentions), std::string::npos)
+      << "message does not mention '" << mentions << "': " << r.body;
+}
+
+inline void expect_tei_error(const Reply& r, int status, const std::string& mentions) {
+  EXPECT_EQ(r.status, status) << r.body;
+  const json j = json::parse(r.body);
+  ASSERT_TRUE(j["error"].is_string()) << r.body;
+  EXPECT_TRUE(j["error_type"].is_string());
+  EXPECT_NE(j["error"].get<std::string>().find(mentions), std::string::npos)
+      << "message does not mention '" << mentions << "': " << r.body;
+}
+
+// The macros add the calling line to failures.
+#define EXPECT_TEI_ERROR(...)      \
+  do {                             \
+    SCOPED_TRACE("error check");   \
+    expect_tei_error(__VA_ARGS__); \
+  } while (0)
+#define EXPECT_OPENAI_ERROR(...)      \
+  do {                                \
+    SCOPED_TRACE("error check");      \
+    expect_openai_error(__VA_ARGS__); \
+  } while (0)
 
 }  // namespace sembed::server::testing

@@ -108,7 +108,8 @@ struct PredictCommand {
       std::string values;
       size_t best = 0;
       for (size_t j = 0; j < scores.cols; ++j) {
-        values += (j ? (scoring.json ? "," : " ") : "") + format_float(scores.at(i, j));
+        if (j) values += scoring.json ? ',' : ' ';
+        values += format_float(scores.at(i, j));
         if (scores.at(i, j) > scores.at(i, best)) best = j;
       }
       if (!scoring.json) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <sembed/cross_encoder.hpp>
 #include <sembed/sembed.hpp>
 #include <string>
 #include <thread>
@@ -20,6 +21,7 @@ namespace {
 
 struct ServeArgs {
   std::string model;
+  std::string reranker;
   int threads = 0;
   server::ServerOptions options;
 };
@@ -50,11 +52,14 @@ void run_serve(const ServeArgs& args) {
   LoadOptions load;
   load.threads = args.threads;
   std::shared_ptr<const Model> model = Model::load(dir, load);
+  std::shared_ptr<const CrossEncoder> reranker;
+  if (!args.reranker.empty()) reranker = CrossEncoder::load(args.reranker, load);
 
-  server::Server srv(options, server::make_model_backend(model));
+  server::Server srv(options, server::make_model_backend(model), reranker);
   const int port = srv.start();
-  std::fprintf(stderr, "sembed serve: listening on http://%s:%d (model %s, dimension %zu%s)\n",
+  std::fprintf(stderr, "sembed serve: listening on http://%s:%d (model %s, dimension %zu%s%s)\n",
                options.host.c_str(), port, dir.string().c_str(), model->dimension(),
+               reranker ? (", reranker " + args.reranker).c_str() : "",
                options.api_key.empty() ? "" : ", API key required");
   std::fflush(stderr);
 
@@ -77,8 +82,13 @@ void register_serve(CLI::App& app) {
   auto args = std::make_shared<ServeArgs>();
   server::ServerOptions& o = args->options;
   CLI::App* cmd = app.add_subcommand(
-      "serve", "Serve embeddings over HTTP (OpenAI /v1/embeddings, TEI /embed, /similarity, ...)");
+      "serve",
+      "Serve embeddings over HTTP (OpenAI /v1/embeddings, TEI /embed, /similarity, ...; "
+      "/rerank and /predict with --reranker)");
   cmd->add_option("--model", args->model, "Model directory (default: $SEMBED_MODEL or the cache)");
+  cmd->add_option("--reranker", args->reranker,
+                  "Cross-encoder directory served at TEI's /rerank and /predict (default: none; "
+                  "they answer 424)");
   cmd->add_option("--host", o.host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", o.port, "Port to listen on (0: any free port)")
       ->capture_default_str()
