@@ -1,6 +1,6 @@
 // sembed._sembed: the nanobind extension under the Python package. It exposes the public C++ API
-// (include/sembed/sembed.hpp) and nothing else: loading, encode, token embeddings, tokenize and
-// model facts. Everything sentence-transformers-shaped (argument names, precision, truncate_dim,
+// (include/sembed/sembed.hpp, cross_encoder.hpp) and nothing else: loading, encode, token
+// embeddings, tokenize, cross-encoder scores and model facts. Everything sentence-transformers-shaped (argument names, precision, truncate_dim,
 // which prompt applies, similarity, util) is pure Python in python/sembed/, so this file stays a
 // thin layer.
 //
@@ -9,6 +9,8 @@
 // model run in parallel; the C++ Model is immutable and safe for concurrent callers.
 // sembed::Error becomes Python's ValueError (the message names the input at fault).
 #include <nanobind/nanobind.h>
+
+#include <functional>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
@@ -16,6 +18,7 @@
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <sembed/cross_encoder.hpp>
 #include <sembed/sembed.hpp>
 
 namespace nb = nanobind;
@@ -32,6 +35,15 @@ FloatArray to_numpy(sembed::Matrix&& matrix) {
   return FloatArray(owned->data.data(), {owned->rows, owned->cols}, owner);
 }
 
+std::function<void(size_t, size_t)> progress_callback(nb::object progress) {
+  if (progress.is_none()) return {};
+  // Called by the working thread with the GIL released; take it for the Python callback.
+  return [progress](size_t done, size_t total) {
+    nb::gil_scoped_acquire gil;
+    progress(done, total);
+  };
+}
+
 sembed::EncodeOptions make_options(size_t batch_size, std::optional<bool> normalize,
                                    std::optional<size_t> max_length,
                                    std::optional<std::string> prompt, nb::object progress) {
@@ -44,18 +56,11 @@ sembed::EncodeOptions make_options(size_t batch_size, std::optional<bool> normal
   // constructor's prompts); "" means none. The engine prepends it and, for Pooling with
   // include_prompt: false, leaves its tokens out of the pooling.
   options.prompt = std::move(prompt);
-  if (!progress.is_none()) {
-    // Called by the encoding thread with the GIL released; take it for the Python callback.
-    options.progress = [progress](size_t done, size_t total) {
-      nb::gil_scoped_acquire gil;
-      progress(done, total);
-    };
-  }
+  options.progress = progress_callback(progress);
   return options;
 }
 
-nb::dict info_dict(const sembed::Model& model) {
-  const sembed::ModelInfo& info = model.info();
+nb::dict info_dict(const sembed::ModelInfo& info) {
   nb::dict d;
   d["dir"] = info.dir.string();
   d["family"] = info.family;
@@ -80,6 +85,8 @@ nb::dict info_dict(const sembed::Model& model) {
   d["parameter_count"] = info.parameter_count;
   d["load_seconds"] = info.load_seconds;
   d["notes"] = info.notes;
+  d["labels"] = info.labels;
+  d["activation"] = info.activation;
   return d;
 }
 
@@ -174,5 +181,40 @@ NB_MODULE(_sembed, m) {
           "Per text a dict of input_ids, token_type_ids, tokens and code-point offsets.")
       .def("dimension", &sembed::Model::dimension)
       .def("max_seq_length", &sembed::Model::max_seq_length)
-      .def("info", &info_dict);
+      .def("info", [](const sembed::Model& model) { return info_dict(model.info()); });
+
+  nb::class_<sembed::CrossEncoder>(m, "CrossEncoder")
+      .def_static(
+          "load",
+          [](const std::string& dir, int threads) {
+            nb::gil_scoped_release release;
+            return sembed::CrossEncoder::load(dir, sembed::LoadOptions{threads});
+          },
+          "dir"_a, "threads"_a = 0)
+      .def(
+          "predict",
+          [](const sembed::CrossEncoder& ce, std::vector<std::pair<std::string, std::string>> pairs,
+             size_t batch_size, bool apply_activation, bool apply_softmax,
+             std::optional<size_t> max_length, nb::object progress) {
+            if (batch_size == 0)
+              throw nb::value_error("batch_size must be a positive integer, got 0");
+            sembed::PredictOptions options;
+            options.batch_size = batch_size;
+            options.apply_activation = apply_activation;
+            options.apply_softmax = apply_softmax;
+            options.max_length = max_length;
+            options.progress = progress_callback(progress);
+            sembed::Matrix result;
+            {
+              nb::gil_scoped_release release;
+              result = ce.predict(pairs, options);
+            }
+            return to_numpy(std::move(result));
+          },
+          "pairs"_a, "batch_size"_a = 32, "apply_activation"_a = true, "apply_softmax"_a = false,
+          "max_length"_a = nb::none(), "progress"_a = nb::none(),
+          "float32 [len(pairs), num_labels] scores, rows in input order.")
+      .def("num_labels", &sembed::CrossEncoder::num_labels)
+      .def("max_seq_length", &sembed::CrossEncoder::max_seq_length)
+      .def("info", [](const sembed::CrossEncoder& ce) { return info_dict(ce.info()); });
 }
