@@ -20,6 +20,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import _sembed
+from ._arguments import check_default_only, check_device, check_threads
 from ._fork_guard import enter_engine
 from ._model_files import resolve_model
 from ._threads import default_threads
@@ -46,13 +47,8 @@ _CALL_DEFAULT_ONLY = {"prompt_name": None, "prompt": None, "pool": None, "chunk_
 
 
 def _check_call_args(where: str, device: Any, kwargs: dict) -> None:
-    if device is not None and device != "cpu":
-        raise ValueError(f"{where}: device={device!r} is not supported; sembed runs on the CPU only")
-    for name, value in kwargs.items():
-        if name not in _CALL_DEFAULT_ONLY:
-            raise TypeError(f"{where} got an unexpected keyword argument {name!r}")
-        if value is not None:
-            raise ValueError(f"{where}: {name}={value!r} is not supported by sembed's CrossEncoder")
+    check_device(device, where)
+    check_default_only(where, kwargs, _CALL_DEFAULT_ONLY)
 
 
 def _is_pair(x: Any) -> bool:
@@ -82,18 +78,9 @@ class CrossEncoder:
         local_files_only: bool = False,
         **kwargs: Any,
     ) -> None:
-        for name, value in kwargs.items():
-            if name not in _CTOR_DEFAULT_ONLY:
-                raise TypeError(f"CrossEncoder() got an unexpected keyword argument {name!r}")
-            if value != _CTOR_DEFAULT_ONLY[name]:
-                raise ValueError(
-                    f"CrossEncoder(): {name}={value!r} is not supported by sembed "
-                    f"(only {name}={_CTOR_DEFAULT_ONLY[name]!r})"
-                )
-        if device is not None and device != "cpu":
-            raise ValueError(f"CrossEncoder(): device={device!r} is not supported; sembed runs on the CPU only")
-        if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
-            raise ValueError(f"CrossEncoder(): threads must be a positive integer or None, got {threads!r}")
+        check_default_only("CrossEncoder()", kwargs, _CTOR_DEFAULT_ONLY)
+        check_device(device, "CrossEncoder()")
+        check_threads(threads, "CrossEncoder()")
         if model_name_or_path is None:
             raise ValueError("CrossEncoder(): a cross-encoder directory is required (there is no default)")
         self.model_dir = resolve_model(model_name_or_path, cache_folder)

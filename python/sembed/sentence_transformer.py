@@ -22,6 +22,7 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 
 from . import _sembed
+from ._arguments import check_default_only, check_device, check_threads
 from ._fork_guard import enter_engine
 from . import util
 from ._model_files import read_similarity_fn_name, resolve_model
@@ -48,14 +49,6 @@ _CTOR_DEFAULT_ONLY = {
 }
 
 
-def _check_device(device: Any, where: str) -> None:
-    if device is None or device == "cpu":
-        return
-    raise ValueError(
-        f"{where}: device={device!r} is not supported; sembed runs on the CPU only (device=None or 'cpu')"
-    )
-
-
 class SentenceTransformer:
     """A sentence-transformers model directory loaded into the sembed engine.
 
@@ -79,17 +72,9 @@ class SentenceTransformer:
         local_files_only: bool = False,
         **kwargs: Any,
     ) -> None:
-        for name, value in kwargs.items():
-            if name not in _CTOR_DEFAULT_ONLY:
-                raise TypeError(f"SentenceTransformer() got an unexpected keyword argument {name!r}")
-            if value != _CTOR_DEFAULT_ONLY[name]:
-                raise ValueError(
-                    f"SentenceTransformer(): {name}={value!r} is not supported by sembed "
-                    f"(only {name}={_CTOR_DEFAULT_ONLY[name]!r})"
-                )
-        _check_device(device, "SentenceTransformer()")
-        if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
-            raise ValueError(f"SentenceTransformer(): threads must be a positive integer or None, got {threads!r}")
+        check_default_only("SentenceTransformer()", kwargs, _CTOR_DEFAULT_ONLY)
+        check_device(device, "SentenceTransformer()")
+        check_threads(threads, "SentenceTransformer()")
         _check_truncate_dim(truncate_dim, "SentenceTransformer()")
 
         self._name_or_path = model_name_or_path
@@ -262,7 +247,7 @@ class SentenceTransformer:
             )
         if convert_to_tensor:
             raise ValueError("encode(): convert_to_tensor=True needs torch; sembed returns numpy arrays only")
-        _check_device(device, "encode()")
+        check_device(device, "encode()")
         if pool is not None or chunk_size is not None:
             raise ValueError(
                 "encode(): pool / chunk_size (multi-process encoding) are not supported; one sembed model "
