@@ -28,12 +28,14 @@ Matrix truncate_columns(const Matrix& m, size_t dims) {
 
 EmbeddingService::EmbeddingService(const Backend& backend, engine::Batcher& batcher,
                                    Metrics& metrics, size_t max_client_batch_size,
-                                   std::optional<std::string> default_prompt)
+                                   std::optional<std::string> default_prompt,
+                                   engine::EmbeddingCache* cache)
     : backend_(backend),
       batcher_(batcher),
       metrics_(metrics),
       max_client_batch_size_(max_client_batch_size),
-      default_prompt_(std::move(default_prompt)) {}
+      default_prompt_(std::move(default_prompt)),
+      cache_(cache) {}
 
 std::string EmbeddingService::prompt(const std::optional<std::string>& prompt_name,
                                      int status) const {
@@ -178,10 +180,32 @@ EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
     tokens += ids.back().size();
   }
 
-  auto future = batcher_.submit(std::move(ids), std::move(prompt_tokens));
   EmbedResult result;
-  result.vectors = future.get();
   result.tokens = tokens;
+  if (!cache_) {
+    result.vectors = batcher_.submit(std::move(ids), std::move(prompt_tokens)).get();
+  } else {
+    // Rows the cache holds are copied; only the others go to the engine, and are cached.
+    const size_t dim = info.dimension;
+    result.vectors = Matrix(n, dim);
+    std::vector<size_t> missing;
+    for (size_t i = 0; i < n; ++i)
+      if (!cache_->lookup(ids[i], prompt_tokens[i], result.vectors.row(i), dim)) missing.push_back(i);
+    if (!missing.empty()) {
+      std::vector<std::vector<int32_t>> miss_ids;
+      std::vector<size_t> miss_prompts;
+      for (size_t i : missing) {
+        miss_ids.push_back(ids[i]);
+        miss_prompts.push_back(prompt_tokens[i]);
+      }
+      const Matrix fresh = batcher_.submit(std::move(miss_ids), std::move(miss_prompts)).get();
+      for (size_t k = 0; k < missing.size(); ++k) {
+        const size_t i = missing[k];
+        std::copy(fresh.row(k), fresh.row(k) + dim, result.vectors.row(i));
+        cache_->insert(ids[i], prompt_tokens[i], fresh.row(k), dim);
+      }
+    }
+  }
   metrics_.observe_inputs(n, tokens);
 
   if (request.dimensions && *request.dimensions < result.vectors.cols) {

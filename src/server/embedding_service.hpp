@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/batcher.hpp"
+#include "engine/embedding_cache.hpp"
 #include "server/backend.hpp"
 #include "server/metrics.hpp"
 #include "server/request_json.hpp"
@@ -49,8 +50,10 @@ class EmbeddingService {
  public:
   // default_prompt: the server's prompt for requests that name none (ServerOptions); nullopt:
   // the model's default prompt.
+  // cache: rows already computed, by token sequence (null: none); see engine/embedding_cache.hpp.
   EmbeddingService(const Backend& backend, engine::Batcher& batcher, Metrics& metrics,
-                   size_t max_client_batch_size, std::optional<std::string> default_prompt = {});
+                   size_t max_client_batch_size, std::optional<std::string> default_prompt = {},
+                   engine::EmbeddingCache* cache = nullptr);
 
   // Throws ApiError for bad input, engine::QueueFull / engine::BatcherStopped when the batcher
   // cannot take it, or whatever the engine threw.
@@ -79,6 +82,7 @@ class EmbeddingService {
   Metrics& metrics_;
   size_t max_client_batch_size_;
   std::optional<std::string> default_prompt_;
+  engine::EmbeddingCache* cache_ = nullptr;
 };
 
 // Scales each row to unit L2 norm (rows of norm 0 stay 0), as torch.nn.functional.normalize.

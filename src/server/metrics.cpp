@@ -97,7 +97,8 @@ void Metrics::observe_rejected_queue_full() {
   ++queue_full_;
 }
 
-std::string Metrics::render(size_t queue_requests, size_t queue_tokens, size_t in_flight) const {
+std::string Metrics::render(size_t queue_requests, size_t queue_tokens, size_t in_flight,
+                            const engine::EmbeddingCache::Stats* cache) const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
   out.reserve(8192);
@@ -122,6 +123,19 @@ std::string Metrics::render(size_t queue_requests, size_t queue_tokens, size_t i
   line(out, "sembed_queue_tokens", "", static_cast<double>(queue_tokens));
   header(out, "sembed_queue_full_total", "counter", "Requests refused with 429, queue full.");
   line(out, "sembed_queue_full_total", "", static_cast<double>(queue_full_));
+
+  if (cache) {
+    header(out, "sembed_cache_hits_total", "counter", "Embedding rows answered from the cache.");
+    line(out, "sembed_cache_hits_total", "", static_cast<double>(cache->hits));
+    header(out, "sembed_cache_misses_total", "counter", "Embedding rows the cache did not hold.");
+    line(out, "sembed_cache_misses_total", "", static_cast<double>(cache->misses));
+    header(out, "sembed_cache_evictions_total", "counter", "Cache entries evicted for space.");
+    line(out, "sembed_cache_evictions_total", "", static_cast<double>(cache->evictions));
+    header(out, "sembed_cache_entries", "gauge", "Embedding rows in the cache.");
+    line(out, "sembed_cache_entries", "", static_cast<double>(cache->entries));
+    header(out, "sembed_cache_bytes", "gauge", "Bytes the cache holds (bounded by --cache-mb).");
+    line(out, "sembed_cache_bytes", "", static_cast<double>(cache->bytes));
+  }
 
   header(out, "sembed_inputs_total", "counter", "Inputs (texts or token arrays) embedded.");
   line(out, "sembed_inputs_total", "", static_cast<double>(inputs_));

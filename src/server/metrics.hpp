@@ -4,6 +4,8 @@
 // Thread safety: every method may be called from any thread (one mutex; updates are a few adds).
 #pragma once
 
+#include "engine/embedding_cache.hpp"
+
 #include <cstddef>
 #include <map>
 #include <mutex>
@@ -40,8 +42,10 @@ class Metrics {
   void observe_batch(size_t sequences, size_t tokens, size_t requests, double seconds, bool failed);
   void observe_rejected_queue_full();
 
-  // Gauges are read at render time: the queue as it is now.
-  std::string render(size_t queue_requests, size_t queue_tokens, size_t in_flight) const;
+  // Gauges are read at render time: the queue as it is now, and the embedding cache's counters
+  // (null: the server has no cache; its series are then left out).
+  std::string render(size_t queue_requests, size_t queue_tokens, size_t in_flight,
+                     const engine::EmbeddingCache::Stats* cache = nullptr) const;
 
  private:
   mutable std::mutex mu_;

@@ -30,6 +30,10 @@ struct ServerOptions {
   size_t max_queue_requests = 1024;
   size_t max_queue_tokens = size_t{1} << 20;
 
+  // The embedding cache's budget in bytes (`--cache-mb`): rows of token sequences seen before
+  // are answered from it, bit-identical to a fresh computation; 0: no cache.
+  size_t cache_bytes = 0;
+
   // Per-request limits.
   size_t max_body_bytes = size_t{2} << 20;  // 2 MiB, as TEI
   size_t max_client_batch_size = 1024;      // inputs in one request

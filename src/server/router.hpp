@@ -33,6 +33,8 @@ struct RouteContext {
   // that runs it; null when the server has none.
   const CrossEncoder* reranker = nullptr;
   engine::Batcher* rerank_batcher = nullptr;
+  // The embedding cache (`--cache-mb`), null when off.
+  const engine::EmbeddingCache* cache = nullptr;
 };
 
 using RouteFn = std::function<void(const HttpRequest&, HttpResponse&)>;

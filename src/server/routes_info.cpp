@@ -50,6 +50,7 @@ void register_info_routes(Router& router) {
         {"tokenization_workers", o.http_threads},
         {"dimension", bi.dimension},
         {"normalize", bi.normalize},
+        {"cache_bytes", ctx.cache ? ctx.cache->stats().max_bytes : 0},
         {"version", SEMBED_VERSION},
         {"engine", "sembed"},
     };
@@ -63,8 +64,10 @@ void register_info_routes(Router& router) {
 
   router.get("/metrics", Dialect::Tei, [&ctx](const HttpRequest&, HttpResponse& res) {
     res.status = 200;
+    engine::EmbeddingCache::Stats cache_stats;
+    if (ctx.cache) cache_stats = ctx.cache->stats();
     res.body = ctx.metrics.render(ctx.batcher.queued_requests(), ctx.batcher.queued_tokens(),
-                                  ctx.in_flight.load());
+                                  ctx.in_flight.load(), ctx.cache ? &cache_stats : nullptr);
     res.content_type = "text/plain; version=0.0.4; charset=utf-8";
   });
 }

@@ -34,6 +34,7 @@ struct Server::Impl {
   std::unique_ptr<Backend> backend;
   Metrics metrics;
   std::unique_ptr<engine::Batcher> batcher;
+  std::unique_ptr<engine::EmbeddingCache> cache;  // null: --cache-mb 0
   std::unique_ptr<EmbeddingService> service;
   // The reranker and its batcher: pairs of many requests share its batches as texts share the
   // embedding batcher's. Its owner thread runs beside the embedding one, so a long rerank
@@ -87,9 +88,12 @@ Server::Server(ServerOptions options, std::unique_ptr<Backend> backend,
       [metrics](const engine::BatchReport& r) {
         metrics->observe_batch(r.sequences, r.tokens, r.requests, r.seconds, r.failed);
       });
+  if (s.options.cache_bytes > 0)
+    s.cache = std::make_unique<engine::EmbeddingCache>(s.options.cache_bytes);
   s.service = std::make_unique<EmbeddingService>(*s.backend, *s.batcher, s.metrics,
                                                  s.options.max_client_batch_size,
-                                                 default_prompt(s.options, *s.backend));
+                                                 default_prompt(s.options, *s.backend),
+                                                 s.cache.get());
   s.ctx.reset(new RouteContext{s.options, *s.backend, *s.batcher, s.metrics, *s.service,
                                s.in_flight,
                                s.options.model_id.empty() ? info.model_id : s.options.model_id});
@@ -123,6 +127,7 @@ Server::Server(ServerOptions options, std::unique_ptr<Backend> backend,
     s.ctx->rerank_batcher = s.rerank_batcher.get();
   }
 
+  s.ctx->cache = s.cache.get();
   s.router = std::make_unique<Router>(*s.ctx);
   register_openai_routes(*s.router);
   register_tei_routes(*s.router);

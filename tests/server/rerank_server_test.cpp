@@ -111,7 +111,9 @@ TEST(RerankServer, PredictMatchesSentenceTransformersOnEveryFixture) {
       for (size_t i = 0; i < got.size(); ++i) {
         ASSERT_EQ(got[i].size(), labels.size());
         for (size_t k = 0; k < got[i].size(); ++k) {
-          if (k) EXPECT_GE(got[i][k - 1]["score"].get<double>(), got[i][k]["score"].get<double>());
+          if (k) {
+            EXPECT_GE(got[i][k - 1]["score"].get<double>(), got[i][k]["score"].get<double>());
+          }
           const size_t label = std::find(labels.begin(), labels.end(),
                                          got[i][k]["label"].get<std::string>()) - labels.begin();
           ASSERT_LT(label, labels.size());

@@ -114,6 +114,11 @@ void register_serve(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", o.max_body_bytes, "Largest request body (413 beyond)")
       ->capture_default_str();
+  cmd->add_option_function<size_t>(
+         "--cache-mb", [&o](size_t mb) { o.cache_bytes = mb << 20; },
+         "Embedding cache in MiB: texts seen before are answered from it, bit-identical "
+         "(default 0: off)")
+      ->check(CLI::Range(size_t{0}, size_t{1} << 20));
   cmd->add_option("--max-connections", o.max_connections,
                   "Open connections at once; one more is answered 503 and closed")
       ->capture_default_str()
