@@ -158,5 +158,53 @@ class Tokenize(unittest.TestCase):
         self.assertTrue(r.stderr.startswith(b"sembed: error:"), r.stderr)
 
 
+class EmbedCache(unittest.TestCase):
+    """`sembed embed --cache DIR`: a re-run embeds only new texts, and every output is
+    byte-identical to a run without the cache."""
+
+    TEXTS = ["A man is eating food.", "A man is eating a meal.", "The girl is carrying a baby.",
+             "A man is eating food."]
+
+    def run_cached(self, cache, texts, *args):
+        r = ok("embed", "-f", "json", "--cache", cache, *args, stdin="".join(t + "\n" for t in texts).encode())
+        plain = ok("embed", "-f", "json", *args, stdin="".join(t + "\n" for t in texts).encode())
+        self.assertEqual(r.stdout, plain.stdout, args)
+        return r.stderr.decode()
+
+    def test_reruns_embed_only_new_texts_and_match_plain_runs(self):
+        with tempfile.TemporaryDirectory() as d:
+            cache = str(pathlib.Path(d) / "cache")
+            self.assertIn("reused 1 of 4 texts", self.run_cached(cache, self.TEXTS))  # a repeat
+            more = self.TEXTS + ["A new sentence.", "x" * 3000]
+            self.assertIn("reused 4 of 6 texts", self.run_cached(cache, more))
+            self.assertIn("reused 6 of 6 texts", self.run_cached(cache, more))
+            # Options that change the rows use their own file; prompts and lengths change the key.
+            self.assertIn("reused 1 of 6 texts", self.run_cached(cache, more, "--pooling", "cls"))
+            self.assertIn("reused 1 of 6 texts", self.run_cached(cache, more, "--prompt", "query: "))
+            # Texts that fit in 8 tokens keep their ids, so their rows are reused.
+            self.assertIn("reused 4 of 6 texts", self.run_cached(cache, more, "--max-length", "8"))
+            self.assertIn("reused 1 of 6 texts", self.run_cached(cache, more, "--no-normalize"))
+            files = sorted(pathlib.Path(cache).iterdir())
+            self.assertEqual(len(files), 3, files)
+
+    def test_an_interrupted_record_is_dropped_and_a_foreign_file_refused(self):
+        with tempfile.TemporaryDirectory() as d:
+            cache = pathlib.Path(d)
+            self.run_cached(str(cache), self.TEXTS[:2])
+            (f,) = cache.iterdir()
+            good = f.read_bytes()
+            f.write_bytes(good + b"\x05\x00\x00\x00junk")  # a record cut short
+            self.assertIn("reused 2 of 3 texts", self.run_cached(str(cache), self.TEXTS[:3]))
+            self.assertIn("reused 3 of 3 texts", self.run_cached(str(cache), self.TEXTS[:3]))
+            f.write_bytes(b"not a cache")
+            r = subprocess.run([SEMBED, "embed", "--cache", str(cache), "a"], capture_output=True)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("not a cache file", r.stderr.decode())
+            r = subprocess.run([SEMBED, "embed", "--cache", str(cache), "--output-value", "token", "a"],
+                               capture_output=True)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("--output-value token", r.stderr.decode())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -1,6 +1,9 @@
 // sembed embed: sentence (or token) embeddings of texts given as arguments or on standard input.
+#include <map>
+
 #include "sembed/cli_common.hpp"
 #include "sembed/commands.hpp"
+#include "sembed/embed_disk_cache.hpp"
 #include "sembed/embed_writers.hpp"
 
 namespace sembed::cli {
@@ -20,6 +23,57 @@ struct EmbedCommand {
   std::string pooling;
   bool no_truncate = false;
   bool quiet = false;
+  std::string cache_dir;
+
+  // encode(), with the rows of token sequences embedded before read from and added to the disk
+  // cache: only the others are encoded.
+  Matrix encode_with_cache(const Model& m, const std::vector<std::string>& inputs,
+                           const EncodeOptions& options) const {
+    const std::string description = describe_for_cache(
+        m.info().dir,
+        "pooling=" + pooling + " normalize=" + (normalize ? "true" : no_normalize ? "false" : "model"),
+        m.dimension());
+    DiskEmbeddingCache cache(cache_dir, description, m.dimension());
+    const std::string prompt = m.resolve_prompt(options);
+    const size_t prompt_tokens = m.prompt_length(prompt, options);
+    Matrix out(inputs.size(), m.dimension());
+    std::vector<std::vector<int32_t>> miss_ids;  // each distinct new sequence once
+    std::vector<size_t> missing;                 // per input not in the cache: its miss_ids slot
+    std::vector<size_t> missing_input;
+    std::map<std::vector<int32_t>, size_t> slot_of;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      std::vector<int32_t> ids;
+      try {
+        ids = m.tokenize(prompt + inputs[i], options.max_length, options.truncate).ids;
+      } catch (const Error& e) {
+        // Model::tokenize names its one text "input 0"; name this one.
+        std::string what = e.what();
+        if (what.rfind("input 0: ", 0) == 0) what = what.substr(9);
+        throw Error("input " + std::to_string(i) + ": " + what);
+      }
+      if (!cache.lookup(ids, prompt_tokens, out.row(i))) {
+        const auto [it, is_new] = slot_of.emplace(ids, miss_ids.size());
+        if (is_new) miss_ids.push_back(std::move(ids));
+        missing.push_back(it->second);
+        missing_input.push_back(i);
+      }
+    }
+    if (!quiet)
+      std::fprintf(stderr, "sembed embed: reused %zu of %zu texts, embedding %zu (cache %s)\n",
+                   inputs.size() - miss_ids.size(), inputs.size(), miss_ids.size(),
+                   cache.file().c_str());
+    if (!miss_ids.empty()) {
+      const Matrix fresh =
+          m.encode_ids(miss_ids, std::vector<size_t>(miss_ids.size(), prompt_tokens), options);
+      for (size_t k = 0; k < missing.size(); ++k)
+        std::copy(fresh.row(missing[k]), fresh.row(missing[k]) + fresh.cols,
+                  out.row(missing_input[k]));
+      for (size_t k = 0; k < miss_ids.size(); ++k)
+        cache.add(miss_ids[k], prompt_tokens, fresh.row(k));
+      cache.commit();
+    }
+    return out;
+  }
 
   void run() const {
     const EmbedFormat fmt = parse_embed_format(format);
@@ -29,6 +83,8 @@ struct EmbedCommand {
       throw Error(
           "--format npy holds one matrix; token embeddings differ in length per text "
           "(use jsonl, json or csv with --output-value token)");
+    if (!cache_dir.empty() && output_value == "token")
+      throw Error("--cache holds sentence embeddings; it cannot be used with --output-value token");
     const auto inputs = read_texts(texts);
     const auto loaded = model.load();
     EncodeOptions options;
@@ -49,7 +105,9 @@ struct EmbedCommand {
       write_token_embeddings(out.stream(), fmt, per_text);
       out.commit();
     } else {
-      const Matrix embeddings = loaded->encode(inputs, options);
+      const Matrix embeddings =
+          cache_dir.empty() ? loaded->encode(inputs, options)
+                            : encode_with_cache(*loaded, inputs, options);
       OutputFile out(output);
       write_sentence_embeddings(out.stream(), fmt, embeddings);
       out.commit();
@@ -90,6 +148,9 @@ void register_embed(CLI::App& app) {
   cmd->add_flag("--no-truncate", c.no_truncate,
                 "Fail on a text longer than --max-length instead of truncating it");
   cmd->add_flag("--quiet,-q", c.quiet, "No progress bar");
+  cmd->add_option("--cache", c.cache_dir,
+                  "Keep the embeddings in DIR and reuse them: a re-run embeds only texts it has "
+                  "not seen with this model and these options");
   cmd->callback([cmd_state] { cmd_state->run(); });
 }
 
