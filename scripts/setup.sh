@@ -10,7 +10,7 @@ cd "$root"
 
 apt_packages=(build-essential cmake pkg-config libdnnl-dev libutf8proc-dev libonig-dev nlohmann-json3-dev
               libcpp-httplib-dev libboost-dev zlib1g-dev libcli11-dev libgtest-dev libbenchmark-dev
-              python3-venv unzip
+              python3-venv unzip chromium
               python3-dev ccache clang libclang-rt-dev)
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -84,5 +84,6 @@ void set_json(HttpResponse& res, std::string body);
 void register_openai_routes(Router& router);
 void register_tei_routes(Router& router);
 void register_info_routes(Router& router);
+void register_page_routes(Router& router);
 
 }  // namespace sembed::server

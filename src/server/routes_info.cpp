@@ -18,8 +18,9 @@ void register_info_routes(Router& router) {
       "/health", Dialect::Tei,
       [](const HttpRequest&, HttpResponse& res) { set_json(res, "{\"status\":\"ok\"}"); },
       /*needs_auth=*/false);
-  // TEI answers its health check at GET / and /ping too (POST / embeds).
-  for (const char* path : {"/", "/ping"}) {
+  // TEI answers its health check at GET / and /ping too (POST / embeds); GET / is in
+  // routes_page.cpp (browsers get the similarity page there).
+  for (const char* path : {"/ping"}) {
     router.get(
         path, Dialect::Tei,
         [](const HttpRequest&, HttpResponse& res) { set_json(res, "{\"status\":\"ok\"}"); },

@@ -132,6 +132,7 @@ Server::Server(ServerOptions options, std::unique_ptr<Backend> backend,
   register_openai_routes(*s.router);
   register_tei_routes(*s.router);
   register_info_routes(*s.router);
+  register_page_routes(*s.router);
 
   HttpLimits limits;
   limits.max_body_bytes = s.options.max_body_bytes;

@@ -2,6 +2,7 @@
 // labelled, then the row as the seed document prints it; --matrix gives every pair.
 #include "sembed/cli_common.hpp"
 #include "sembed/commands.hpp"
+#include "server/similarity_page.hpp"
 
 namespace sembed::cli {
 namespace {
@@ -13,6 +14,7 @@ struct SimilarityCommand {
   bool matrix = false;
   std::string metric = "cosine";
   bool json = false;
+  std::string html;  // --html FILE: the heatmap page of the matrix
 
   void print_json(const Matrix& scores, size_t row_offset) const {
     std::printf("{\"metric\":\"%s\",\"first_row\":%zu,\"scores\":[", metric.c_str(), row_offset);
@@ -29,6 +31,8 @@ struct SimilarityCommand {
     const SimilarityMetric m = parse_similarity_metric(metric);
     const auto inputs = read_texts(texts);
     if (inputs.size() < 2) throw Error("similarity needs at least two texts");
+    if (!html.empty() && !matrix)
+      throw Error("--html draws the matrix of every pair: give --matrix too");
     const auto loaded = model.load();
     EncodeOptions options;
     prompts.apply(options);
@@ -38,6 +42,16 @@ struct SimilarityCommand {
     std::copy(embeddings.row(1), embeddings.row(0) + embeddings.data.size(), rest.data.begin());
     const Matrix scores =
         matrix ? similarity(embeddings, embeddings, m) : similarity(first, rest, m);
+    if (!html.empty()) {
+      OutputFile out(html);
+      const std::string page = server::similarity_page_with_scores(
+          inputs, scores, metric, loaded->info().dir.filename().string());
+      std::fwrite(page.data(), 1, page.size(), out.stream());
+      out.commit();
+      std::fprintf(stderr, "sembed similarity: wrote %s (%zu x %zu %s scores)\n", html.c_str(),
+                   scores.rows, scores.cols, metric.c_str());
+      return;
+    }
     if (json) {
       print_json(scores, 0);
     } else if (matrix) {
@@ -76,6 +90,8 @@ void register_similarity(CLI::App& app) {
   cmd->add_option("--metric", c.metric, "cosine, dot, euclidean or manhattan (distances negated)")
       ->capture_default_str();
   cmd->add_flag("--json", c.json, "Print the scores as JSON");
+  cmd->add_option("--html", c.html,
+                  "With --matrix: write the scores as a self-contained heatmap page to FILE");
   cmd->callback([state] { state->run(); });
 }
 
