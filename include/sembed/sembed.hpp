@@ -37,6 +37,28 @@ struct Matrix {
   float at(size_t i, size_t j) const { return data[i * cols + j]; }
 };
 
+// An in-memory least-recently-used cache of sentence embeddings, bounded in bytes, for
+// Model::encode (EncodeOptions::cache). A row is found by the token ids the model sees (the text
+// with its prompt, after truncation), the model, and the pooling and normalization asked for, so
+// one cache may serve several models and options; a cached row is bit-identical to a fresh one.
+// Thread safe: one cache may be shared by concurrent encode() calls.
+class EmbeddingCache {
+ public:
+  explicit EmbeddingCache(size_t max_bytes);
+  ~EmbeddingCache();
+  struct Stats {
+    uint64_t hits = 0, misses = 0, evictions = 0;
+    size_t entries = 0, bytes = 0, max_bytes = 0;
+  };
+  Stats stats() const;
+
+  struct Impl;
+  Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 struct LoadOptions {
   int threads = 0;  // threads for one encode call; 0 = number of physical cores
 };
@@ -59,6 +81,9 @@ struct EncodeOptions {
   size_t batch_size = 32;            // texts per forward pass (does not change results)
   // Called after each batch with (texts done, total); may be empty.
   std::function<void(size_t, size_t)> progress;
+  // When set, encode() answers texts it has seen from the cache and adds the others (see
+  // EmbeddingCache); not used by encode_ids or encode_tokens.
+  std::shared_ptr<EmbeddingCache> cache;
 };
 
 // The tokens of one text as the model sees them.

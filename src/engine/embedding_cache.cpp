@@ -8,17 +8,20 @@ namespace sembed::engine {
 
 EmbeddingCache::EmbeddingCache(size_t max_bytes) { stats_.max_bytes = max_bytes; }
 
-std::string EmbeddingCache::make_key(const std::vector<int32_t>& ids, size_t prompt_tokens) {
-  const uint64_t prompt = prompt_tokens;
-  std::string key(sizeof prompt + ids.size() * sizeof(int32_t), '\0');
-  std::memcpy(key.data(), &prompt, sizeof prompt);
-  if (!ids.empty()) std::memcpy(key.data() + sizeof prompt, ids.data(), ids.size() * sizeof(int32_t));
+std::string EmbeddingCache::make_key(const std::vector<int32_t>& ids, size_t prompt_tokens,
+                                     std::string_view context) {
+  // context's length first, then it, the prompt count and the ids: no two keys read alike.
+  const uint64_t context_size = context.size(), prompt = prompt_tokens;
+  std::string key(reinterpret_cast<const char*>(&context_size), sizeof context_size);
+  key.append(context);
+  key.append(reinterpret_cast<const char*>(&prompt), sizeof prompt);
+  key.append(reinterpret_cast<const char*>(ids.data()), ids.size() * sizeof(int32_t));
   return key;
 }
 
 bool EmbeddingCache::lookup(const std::vector<int32_t>& ids, size_t prompt_tokens, float* out,
-                            size_t dim) {
-  const std::string key = make_key(ids, prompt_tokens);
+                            size_t dim, std::string_view context) {
+  const std::string key = make_key(ids, prompt_tokens, context);
   std::lock_guard<std::mutex> lock(mu_);
   const auto it = index_.find(key);
   if (it == index_.end() || it->second->row.size() != dim) {
@@ -32,8 +35,8 @@ bool EmbeddingCache::lookup(const std::vector<int32_t>& ids, size_t prompt_token
 }
 
 void EmbeddingCache::insert(const std::vector<int32_t>& ids, size_t prompt_tokens,
-                            const float* row, size_t dim) {
-  Entry entry{make_key(ids, prompt_tokens), std::vector<float>(row, row + dim)};
+                            const float* row, size_t dim, std::string_view context) {
+  Entry entry{make_key(ids, prompt_tokens, context), std::vector<float>(row, row + dim)};
   const size_t c = cost(entry);
   std::lock_guard<std::mutex> lock(mu_);
   if (c > stats_.max_bytes) return;

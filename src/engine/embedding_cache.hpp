@@ -32,9 +32,14 @@ class EmbeddingCache {
 
   // Copies the cached row of (ids, prompt_tokens) into out[0..dim) and returns true; false (a
   // miss) when absent or cached with another width.
-  bool lookup(const std::vector<int32_t>& ids, size_t prompt_tokens, float* out, size_t dim);
+  // `context` is part of the key: what else decides the row when one cache serves several
+  // models or options (the library's cache: the model and the pooling and normalization asked
+  // for); empty for one model and fixed options (the server).
+  bool lookup(const std::vector<int32_t>& ids, size_t prompt_tokens, float* out, size_t dim,
+              std::string_view context = {});
   // Caches row[0..dim) for (ids, prompt_tokens), most recently used; replaces an existing entry.
-  void insert(const std::vector<int32_t>& ids, size_t prompt_tokens, const float* row, size_t dim);
+  void insert(const std::vector<int32_t>& ids, size_t prompt_tokens, const float* row, size_t dim,
+              std::string_view context = {});
 
   Stats stats() const;
   // What one entry costs beyond its key and floats (list node, map slot, bookkeeping).
@@ -45,7 +50,8 @@ class EmbeddingCache {
     std::string key;
     std::vector<float> row;
   };
-  static std::string make_key(const std::vector<int32_t>& ids, size_t prompt_tokens);
+  static std::string make_key(const std::vector<int32_t>& ids, size_t prompt_tokens,
+                              std::string_view context);
   static size_t cost(const Entry& e) { return e.key.size() + e.row.size() * sizeof(float) + kEntryOverhead; }
   void evict_to(size_t budget);  // with mu_ held
 

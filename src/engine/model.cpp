@@ -1,6 +1,9 @@
 // Model: loading a model directory into a ready-to-use model, and the public entry points that
 // delegate to the encode pipeline (encode_pipeline.cpp).
+#include <atomic>
 #include <chrono>
+
+#include "engine/embedding_cache.hpp"
 
 #include "engine/model_impl.hpp"
 #include "ops/cpu/parallel.hpp"
@@ -28,6 +31,8 @@ LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opti
   model::TransformerEncoder encoder(directory.encoder, weights);
   auto impl = std::make_unique<Model::Impl>(std::move(directory), std::move(tok), std::move(encoder));
   impl->threads = options.threads > 0 ? options.threads : physical_core_count();
+  static std::atomic<uint64_t> next_cache_id{1};
+  impl->cache_id = next_cache_id++;
   for (const auto& m : impl->directory.modules)
     if (m.kind == loader::OutputModule::Kind::Dense) impl->dense.emplace_back(m.dense);
 
@@ -98,6 +103,26 @@ std::string Model::resolve_prompt(const EncodeOptions& options) const {
   return {};
 }
 
+struct EmbeddingCache::Impl {
+  explicit Impl(size_t max_bytes) : cache(max_bytes) {}
+  engine::EmbeddingCache cache;
+};
+
+EmbeddingCache::EmbeddingCache(size_t max_bytes) : impl_(std::make_unique<Impl>(max_bytes)) {}
+EmbeddingCache::~EmbeddingCache() = default;
+
+EmbeddingCache::Stats EmbeddingCache::stats() const {
+  const auto s = impl_->cache.stats();
+  Stats out;
+  out.hits = s.hits;
+  out.misses = s.misses;
+  out.evictions = s.evictions;
+  out.entries = s.entries;
+  out.bytes = s.bytes;
+  out.max_bytes = s.max_bytes;
+  return out;
+}
+
 Matrix Model::encode(const std::vector<std::string>& texts, const EncodeOptions& options) const {
   const size_t max_length = impl_->max_length(options);
   const std::string prompt = resolve_prompt(options);
@@ -106,8 +131,34 @@ Matrix Model::encode(const std::vector<std::string>& texts, const EncodeOptions&
   for (size_t i = 0; i < texts.size(); ++i)
     encodings.push_back(impl_->tokenize(prompt.empty() ? texts[i] : prompt + texts[i], i,
                                         max_length, options.truncate));
-  return impl_->embed(encodings, options,
-                      std::vector<size_t>(texts.size(), impl_->prompt_length(prompt, max_length)));
+  const size_t prompt_tokens = impl_->prompt_length(prompt, max_length);
+  if (!options.cache)
+    return impl_->embed(encodings, options, std::vector<size_t>(texts.size(), prompt_tokens));
+
+  // What besides the tokens decides a row: this model, the pooling and the normalization.
+  std::string context(reinterpret_cast<const char*>(&impl_->cache_id), sizeof impl_->cache_id);
+  context += static_cast<char>(options.pooling.value_or(impl_->directory.pooling.mode));
+  context += static_cast<char>(!options.normalize ? 0 : *options.normalize ? 1 : 2);
+  engine::EmbeddingCache& cache = options.cache->impl().cache;
+  const size_t dim = dimension();
+  Matrix out(texts.size(), dim);
+  std::vector<tokenizer::Encoding> missing;
+  std::vector<size_t> missing_index;
+  for (size_t i = 0; i < encodings.size(); ++i) {
+    if (cache.lookup(encodings[i].ids, prompt_tokens, out.row(i), dim, context)) continue;
+    missing.push_back(std::move(encodings[i]));
+    missing_index.push_back(i);
+  }
+  if (missing.empty()) return out;
+  // A row does not depend on what it is batched with, so encoding only the misses gives each the
+  // row it would get in the full batch.
+  const Matrix fresh =
+      impl_->embed(missing, options, std::vector<size_t>(missing.size(), prompt_tokens));
+  for (size_t k = 0; k < missing.size(); ++k) {
+    std::copy(fresh.row(k), fresh.row(k) + dim, out.row(missing_index[k]));
+    cache.insert(missing[k].ids, prompt_tokens, fresh.row(k), dim, context);
+  }
+  return out;
 }
 
 size_t Model::prompt_length(const std::string& prompt, const EncodeOptions& options) const {

@@ -23,6 +23,7 @@ struct Model::Impl {
   std::vector<model::DenseModule> dense;
   ModelInfo info;
   int threads = 1;
+  uint64_t cache_id = 0;  // unique per loaded model in this process: part of EmbeddingCache keys
 
   Impl(loader::ModelDirectory dir, tokenizer::Tokenizer tok, model::TransformerEncoder enc)
       : directory(std::move(dir)), tokenizer(std::move(tok)), encoder(std::move(enc)) {}

@@ -12,7 +12,7 @@ namespace {
 std::vector<float> row(float v, size_t dim = 4) { return std::vector<float>(dim, v); }
 
 size_t entry_bytes(size_t ids, size_t dim) {
-  return 8 + ids * 4 + dim * 4 + EmbeddingCache::kEntryOverhead;
+  return 16 + ids * 4 + dim * 4 + EmbeddingCache::kEntryOverhead;  // two u64 counts, ids, row
 }
 
 TEST(EmbeddingCache, HitsMissesAndKeys) {
