@@ -68,6 +68,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   HttpErrorResponder on_error;
   net::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  // Every use of the acceptor after start (re-arming the accept, closing it at stop) runs on this
+  // strand: the pool's threads would otherwise race on it (found by ThreadSanitizer).
+  net::strand<net::io_context::executor_type> accept_strand = net::make_strand(ioc);
   std::vector<std::thread> pool;
   std::atomic<bool> stopping{false};
   std::atomic<size_t> connections{0};
@@ -309,7 +312,7 @@ void HttpServer::Impl::refuse_busy(tcp::socket socket) {
 }
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc),
+  acceptor.async_accept(net::make_strand(ioc), net::bind_executor(accept_strand,
                         [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
                           if (ec == net::error::operation_aborted || !self->acceptor.is_open())
                             return;
@@ -326,7 +329,7 @@ void HttpServer::Impl::accept() {
                             std::this_thread::sleep_for(std::chrono::milliseconds(10));
                           }
                           self->accept();
-                        });
+                        }));
 }
 
 HttpServer::HttpServer(HttpLimits limits, size_t threads, HttpHandler handler,
@@ -377,7 +380,7 @@ void HttpServer::stop() {
   s.stopped = true;
   s.stopping.store(true);
   if (!s.started) return;
-  net::post(s.ioc, [impl = impl_] {
+  net::post(s.accept_strand, [impl = impl_] {
     beast::error_code ignored;
     impl->acceptor.close(ignored);
   });
