@@ -82,8 +82,36 @@ struct EncodeOptions {
   // Called after each batch with (texts done, total); may be empty.
   std::function<void(size_t, size_t)> progress;
   // When set, encode() answers texts it has seen from the cache and adds the others (see
-  // EmbeddingCache); not used by encode_ids or encode_tokens.
+  // EmbeddingCache); not used by encode_ids or encode_tokens. In chunk mode it holds windows.
   std::shared_ptr<EmbeddingCache> cache;
+  // What encode() does with a text longer than max_length (docs/long-text.md). Truncate: cut it
+  // (an Error when truncate is false). Chunk: split the text's tokens into windows (Model::chunk)
+  // of max_length tokens, each with the special tokens and the prompt, consecutive windows
+  // sharing chunk_overlap tokens; embed every window as a text of its own; the text's embedding
+  // is the mean of its windows' embeddings before the model's final Normalize, weighted by how
+  // many of the text's tokens each window holds, then normalized as encode() would normalize
+  // one. A text that fits is embedded bit-identically to Truncate. progress counts windows.
+  // Not used by encode_ids or encode_tokens.
+  LongText long_text = LongText::Truncate;
+  size_t chunk_overlap = 32;  // tokens shared by consecutive windows; less than a window holds
+};
+
+// One token window of a text in chunk mode (EncodeOptions::long_text).
+struct TextChunk {
+  // The window as the model sees it: the leading special tokens, the prompt's tokens, the text's
+  // tokens [token_begin, token_end), the trailing special tokens.
+  std::vector<int32_t> ids;
+  size_t prompt_tokens = 0;  // the leading ids a prompt accounts for (Model::prompt_length)
+  // The text's own tokens in this window, counted from the text's first token (special and
+  // prompt tokens not counted), and the Unicode code points of the text they cover.
+  size_t token_begin = 0, token_end = 0;
+  size_t char_begin = 0, char_end = 0;
+};
+
+// A text's windows and each window's embedding (Model::encode_chunks).
+struct ChunkedText {
+  std::vector<TextChunk> chunks;
+  Matrix embeddings;  // [chunks.size(), dimension()]: as encode() embeds a text of those tokens
 };
 
 // The tokens of one text as the model sees them.
@@ -143,6 +171,16 @@ class Model {
   // output_value="token_embeddings").
   std::vector<Matrix> encode_tokens(const std::vector<std::string>& texts,
                                     const EncodeOptions& = {}) const;
+
+  // Chunk mode's windows of one text (see EncodeOptions::long_text), in order; a text that fits
+  // in max_length tokens (with its prompt) is one window, the tokens encode() would embed.
+  // Throws sembed::Error when chunk_overlap leaves a window no new tokens, when the prompt fills
+  // the whole window, or for a tokenizer that does not put fixed special tokens around a text.
+  std::vector<TextChunk> chunk(std::string_view text, const EncodeOptions& = {}) const;
+  // Every text's windows with their embeddings (sentence-transformers' encode of each window's
+  // tokens), packed into the same batches; long_text is taken to be Chunk.
+  std::vector<ChunkedText> encode_chunks(const std::vector<std::string>& texts,
+                                         const EncodeOptions& = {}) const;
 
   // Tokenizes with the model's max_seq_length truncation unless max_length is given.
   TokenizedText tokenize(std::string_view text, std::optional<size_t> max_length = {},

@@ -21,4 +21,11 @@ enum class SimilarityMetric { Cosine, Dot, Euclidean, Manhattan };
 SimilarityMetric parse_similarity_metric(std::string_view name);
 std::string_view to_string(SimilarityMetric metric);
 
+// What encoding does with a text longer than the model takes (EncodeOptions::long_text):
+// "truncate" or "chunk".
+enum class LongText { Truncate, Chunk };
+
+LongText parse_long_text(std::string_view name);
+std::string_view to_string(LongText mode);
+
 }  // namespace sembed

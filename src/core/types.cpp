@@ -25,6 +25,11 @@ constexpr std::array<std::pair<SimilarityMetric, std::string_view>, 4> kMetricNa
     {SimilarityMetric::Manhattan, "manhattan"},
 }};
 
+constexpr std::array<std::pair<LongText, std::string_view>, 2> kLongTextNames{{
+    {LongText::Truncate, "truncate"},
+    {LongText::Chunk, "chunk"},
+}};
+
 template <typename Enum, size_t N>
 Enum parse_name(const std::array<std::pair<Enum, std::string_view>, N>& table,
                 std::string_view name, std::string_view what) {
@@ -57,5 +62,10 @@ SimilarityMetric parse_similarity_metric(std::string_view name) {
   return parse_name(kMetricNames, name, "similarity metric");
 }
 std::string_view to_string(SimilarityMetric metric) { return name_of(kMetricNames, metric); }
+
+LongText parse_long_text(std::string_view name) {
+  return parse_name(kLongTextNames, name, "long-text mode");
+}
+std::string_view to_string(LongText mode) { return name_of(kLongTextNames, mode); }
 
 }  // namespace sembed

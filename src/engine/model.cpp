@@ -33,6 +33,7 @@ LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opti
   impl->threads = options.threads > 0 ? options.threads : physical_core_count();
   static std::atomic<uint64_t> next_cache_id{1};
   impl->cache_id = next_cache_id++;
+  impl->frame = find_special_frame(impl->tokenizer);
   for (const auto& m : impl->directory.modules)
     if (m.kind == loader::OutputModule::Kind::Dense) impl->dense.emplace_back(m.dense);
 
@@ -124,39 +125,45 @@ EmbeddingCache::Stats EmbeddingCache::stats() const {
 }
 
 Matrix Model::encode(const std::vector<std::string>& texts, const EncodeOptions& options) const {
-  const size_t max_length = impl_->max_length(options);
   const std::string prompt = resolve_prompt(options);
+  if (options.long_text == LongText::Chunk) return impl_->encode_chunked(texts, prompt, options);
+  const size_t max_length = impl_->max_length(options);
   std::vector<tokenizer::Encoding> encodings;
   encodings.reserve(texts.size());
   for (size_t i = 0; i < texts.size(); ++i)
     encodings.push_back(impl_->tokenize(prompt.empty() ? texts[i] : prompt + texts[i], i,
                                         max_length, options.truncate));
   const size_t prompt_tokens = impl_->prompt_length(prompt, max_length);
-  if (!options.cache)
-    return impl_->embed(encodings, options, std::vector<size_t>(texts.size(), prompt_tokens));
+  return impl_->embed_cached(std::move(encodings), options,
+                             std::vector<size_t>(texts.size(), prompt_tokens));
+}
 
+Matrix Model::Impl::embed_cached(std::vector<tokenizer::Encoding> encodings,
+                                 const EncodeOptions& options,
+                                 const std::vector<size_t>& prompt_tokens) const {
+  if (!options.cache) return embed(encodings, options, prompt_tokens);
   // What besides the tokens decides a row: this model, the pooling and the normalization.
-  std::string context(reinterpret_cast<const char*>(&impl_->cache_id), sizeof impl_->cache_id);
-  context += static_cast<char>(options.pooling.value_or(impl_->directory.pooling.mode));
+  std::string context(reinterpret_cast<const char*>(&cache_id), sizeof cache_id);
+  context += static_cast<char>(options.pooling.value_or(directory.pooling.mode));
   context += static_cast<char>(!options.normalize ? 0 : *options.normalize ? 1 : 2);
   engine::EmbeddingCache& cache = options.cache->impl().cache;
-  const size_t dim = dimension();
-  Matrix out(texts.size(), dim);
+  const size_t dim = static_cast<size_t>(directory.embedding_dimension);
+  Matrix out(encodings.size(), dim);
   std::vector<tokenizer::Encoding> missing;
-  std::vector<size_t> missing_index;
+  std::vector<size_t> missing_index, missing_prompt;
   for (size_t i = 0; i < encodings.size(); ++i) {
-    if (cache.lookup(encodings[i].ids, prompt_tokens, out.row(i), dim, context)) continue;
+    if (cache.lookup(encodings[i].ids, prompt_tokens[i], out.row(i), dim, context)) continue;
     missing.push_back(std::move(encodings[i]));
     missing_index.push_back(i);
+    missing_prompt.push_back(prompt_tokens[i]);
   }
   if (missing.empty()) return out;
   // A row does not depend on what it is batched with, so encoding only the misses gives each the
   // row it would get in the full batch.
-  const Matrix fresh =
-      impl_->embed(missing, options, std::vector<size_t>(missing.size(), prompt_tokens));
+  const Matrix fresh = embed(missing, options, missing_prompt);
   for (size_t k = 0; k < missing.size(); ++k) {
     std::copy(fresh.row(k), fresh.row(k) + dim, out.row(missing_index[k]));
-    cache.insert(missing[k].ids, prompt_tokens, fresh.row(k), dim, context);
+    cache.insert(missing[k].ids, missing_prompt[k], fresh.row(k), dim, context);
   }
   return out;
 }

@@ -23,6 +23,13 @@ struct Model::Impl {
   std::vector<model::DenseModule> dense;
   ModelInfo info;
   int threads = 1;
+  // The special tokens the tokenizer puts around a single text ([CLS] ... [SEP], <s> ... </s>),
+  // which chunk mode repeats around every window; nullopt when its post-processor does something
+  // else (chunk mode is then refused). Found at load by tokenizing a probe with and without them.
+  struct SpecialFrame {
+    std::vector<int32_t> prefix, suffix;
+  };
+  std::optional<SpecialFrame> frame;
   uint64_t cache_id = 0;  // unique per loaded model in this process: part of EmbeddingCache keys
 
   Impl(loader::ModelDirectory dir, tokenizer::Tokenizer tok, model::TransformerEncoder enc)
@@ -55,7 +62,20 @@ struct Model::Impl {
   // modules: [n, dimension].
   Matrix embed(const std::vector<tokenizer::Encoding>& encodings, const EncodeOptions& options,
                const std::vector<size_t>& prompt_tokens = {}) const;
+  // embed(), answering the sequences options.cache holds from it and adding the others.
+  Matrix embed_cached(std::vector<tokenizer::Encoding> encodings, const EncodeOptions& options,
+                      const std::vector<size_t>& prompt_tokens) const;
+
+  // Chunk mode (long_text.cpp): the windows of text number `index` (see Model::chunk), and
+  // encode() of texts with long_text = Chunk.
+  std::vector<TextChunk> chunk(std::string_view text, size_t index, const std::string& prompt,
+                               const EncodeOptions& options) const;
+  Matrix encode_chunked(const std::vector<std::string>& texts, const std::string& prompt,
+                        const EncodeOptions& options) const;
 };
+
+// Finds the special tokens the tokenizer adds around one text (Model::Impl::frame).
+std::optional<Model::Impl::SpecialFrame> find_special_frame(const tokenizer::Tokenizer& tok);
 
 // What Model::load and CrossEncoder::load share: the directory read, the weights opened (the
 // family's base-model prefixes stripped) and checked, the tokenizer and encoder built and `info`
