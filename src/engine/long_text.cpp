@@ -14,6 +14,7 @@
 
 #include "core/utf8.hpp"
 #include "engine/model_impl.hpp"
+#include "engine/window_mean.hpp"
 #include "pooling/pooling.hpp"
 
 namespace sembed {
@@ -160,28 +161,9 @@ Matrix Model::Impl::encode_chunked(const std::vector<std::string>& texts,
     first_window[i + 1] = windows.size();
   }
   const Matrix rows = embed_cached(std::move(windows), window_options, prompt_tokens);
-  const bool normalize = options.normalize.value_or(directory.normalize);
-  Matrix out(texts.size(), rows.cols);
-  std::vector<double> sum(rows.cols);
-  for (size_t i = 0; i < texts.size(); ++i) {
-    const size_t first = first_window[i], last = first_window[i + 1];
-    float* dst = out.row(i);
-    if (last - first == 1) {
-      // One window: its row as it is, so a text that fits is bit-identical to truncate mode.
-      std::copy(rows.row(first), rows.row(first) + rows.cols, dst);
-    } else {
-      std::fill(sum.begin(), sum.end(), 0.0);
-      double total = 0;
-      for (size_t w = first; w < last; ++w) {
-        const double weight = static_cast<double>(weights[w]);
-        total += weight;
-        const float* r = rows.row(w);
-        for (size_t j = 0; j < rows.cols; ++j) sum[j] += weight * r[j];
-      }
-      for (size_t j = 0; j < rows.cols; ++j) dst[j] = static_cast<float>(sum[j] / total);
-    }
-    if (normalize) pooling::l2_normalize(dst, out.cols);
-  }
+  Matrix out = engine::mean_of_windows(rows, first_window, weights);
+  if (options.normalize.value_or(directory.normalize))
+    for (size_t i = 0; i < out.rows; ++i) pooling::l2_normalize(out.row(i), out.cols);
   return out;
 }
 

@@ -83,6 +83,17 @@ class Backend {
     throw Error("decoding is not available from this backend");
   }
 
+  // Chunk mode's windows of prompt + text (Model::chunk with that prompt and chunk_overlap; one
+  // window when it fits). Throws sembed::Error on bad input or a bad overlap. The default throws:
+  // not every backend can.
+  virtual std::vector<TextChunk> chunk(std::string_view text, const std::string& prompt,
+                                       size_t chunk_overlap) const {
+    (void)text;
+    (void)prompt;
+    (void)chunk_overlap;
+    throw Error("chunk mode is not available from this backend");
+  }
+
   // Per-text [n_tokens, hidden] last_hidden_state of prompt + text, truncated to max_seq_length
   // keeping the start (TEI's /embed_all). The default throws sembed::Error: not every backend can.
   virtual std::vector<Matrix> embed_tokens(const std::vector<std::string>& texts,

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/window_mean.hpp"
+
 namespace sembed::server {
 
 void normalize_rows(Matrix& m) {
@@ -24,6 +26,17 @@ Matrix truncate_columns(const Matrix& m, size_t dims) {
   Matrix out(m.rows, dims);
   for (size_t r = 0; r < m.rows; ++r) std::copy_n(m.row(r), dims, out.row(r));
   return out;
+}
+
+void read_long_text_fields(const Fields& f, EmbedRequest& request) {
+  if (const auto mode = f.string("long_text")) {
+    try {
+      request.long_text = parse_long_text(*mode);
+    } catch (const Error& e) {
+      throw ApiError(f.type_status(), std::string("`long_text`: ") + e.what(), "long_text");
+    }
+  }
+  if (const auto overlap = f.integer("chunk_overlap", 0, 1 << 20)) request.chunk_overlap = *overlap;
 }
 
 EmbeddingService::EmbeddingService(const Backend& backend, engine::Batcher& batcher,
@@ -139,8 +152,11 @@ EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
                    "dimensions");
   }
 
+  // The sequences for the engine: one per input, or a chunked text's windows.
   std::vector<std::vector<int32_t>> ids;
   std::vector<size_t> prompt_tokens;
+  std::vector<size_t> first_sequence(n + 1, 0);  // input i's sequences: [first[i], first[i + 1])
+  std::vector<size_t> weights;                   // per sequence: the text tokens it holds
   ids.reserve(n);
   prompt_tokens.reserve(n);
   size_t tokens = 0;
@@ -150,10 +166,28 @@ EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
     const std::string name = i < request.input_names.size() ? request.input_names[i]
                              : n == 1 ? request.field
                                       : request.field + "[" + std::to_string(i) + "]";
-    if (!in.is_ids) {
+    if (!in.is_ids && request.long_text == LongText::Chunk) {
+      std::vector<TextChunk> windows;
+      try {
+        windows = backend_.chunk(in.text, request.prompt, request.chunk_overlap);
+      } catch (const Error& e) {
+        const std::string what = e.what();
+        const bool overlap = what.find("chunk_overlap") != std::string::npos;
+        throw ApiError(overlap ? request.type_status : 422, "`" + name + "`: " + what,
+                       overlap ? "chunk_overlap" : name);
+      }
+      for (TextChunk& w : windows) {
+        tokens += w.ids.size();
+        weights.push_back(w.token_end - w.token_begin);
+        ids.push_back(std::move(w.ids));
+        prompt_tokens.push_back(w.prompt_tokens);
+      }
+    } else if (!in.is_ids) {
       PromptedIds text_ids = token_ids(in.text, name, request, prompt_len);
+      tokens += text_ids.ids.size();
       ids.push_back(std::move(text_ids.ids));
       prompt_tokens.push_back(text_ids.prompt_tokens);
+      weights.push_back(1);
     } else {
       // Token ids are used exactly as given (with [CLS]/[SEP] if the model expects them, as
       // /tokenize returns them); they are never truncated and get no prompt.
@@ -176,36 +210,41 @@ EmbedResult EmbeddingService::embed(const EmbedRequest& request) const {
       }
       ids.push_back(in.ids);
       prompt_tokens.push_back(0);
+      weights.push_back(1);
+      tokens += in.ids.size();
     }
-    tokens += ids.back().size();
+    first_sequence[i + 1] = ids.size();
   }
 
   EmbedResult result;
   result.tokens = tokens;
+  const size_t n_seq = ids.size();
+  Matrix rows;
   if (!cache_) {
-    result.vectors = batcher_.submit(std::move(ids), std::move(prompt_tokens)).get();
+    rows = batcher_.submit(std::move(ids), std::move(prompt_tokens)).get();
   } else {
     // Rows the cache holds are copied; only the others go to the engine, and are cached.
     const size_t dim = info.dimension;
-    result.vectors = Matrix(n, dim);
+    rows = Matrix(n_seq, dim);
     std::vector<size_t> missing;
-    for (size_t i = 0; i < n; ++i)
-      if (!cache_->lookup(ids[i], prompt_tokens[i], result.vectors.row(i), dim)) missing.push_back(i);
+    for (size_t s = 0; s < n_seq; ++s)
+      if (!cache_->lookup(ids[s], prompt_tokens[s], rows.row(s), dim)) missing.push_back(s);
     if (!missing.empty()) {
       std::vector<std::vector<int32_t>> miss_ids;
       std::vector<size_t> miss_prompts;
-      for (size_t i : missing) {
-        miss_ids.push_back(ids[i]);
-        miss_prompts.push_back(prompt_tokens[i]);
+      for (size_t s : missing) {
+        miss_ids.push_back(ids[s]);
+        miss_prompts.push_back(prompt_tokens[s]);
       }
       const Matrix fresh = batcher_.submit(std::move(miss_ids), std::move(miss_prompts)).get();
       for (size_t k = 0; k < missing.size(); ++k) {
-        const size_t i = missing[k];
-        std::copy(fresh.row(k), fresh.row(k) + dim, result.vectors.row(i));
-        cache_->insert(ids[i], prompt_tokens[i], fresh.row(k), dim);
+        const size_t s = missing[k];
+        std::copy(fresh.row(k), fresh.row(k) + dim, rows.row(s));
+        cache_->insert(ids[s], prompt_tokens[s], fresh.row(k), dim);
       }
     }
   }
+  result.vectors = n_seq == n ? std::move(rows) : engine::mean_of_windows(rows, first_sequence, weights);
   metrics_.observe_inputs(n, tokens);
 
   if (request.dimensions && *request.dimensions < result.vectors.cols) {

@@ -31,6 +31,10 @@ struct EmbedRequest {
   bool truncate_left = false;         // keep the end of an over-long input instead of its start
   bool normalize = true;              // L2-normalize each vector (after `dimensions`)
   std::optional<size_t> dimensions;   // keep the first n values
+  // Chunk: an over-long text input is embedded whole, as the token-weighted mean of its windows
+  // (EncodeOptions::long_text); truncate and truncate_left then do not apply to it.
+  LongText long_text = LongText::Truncate;
+  size_t chunk_overlap = EncodeOptions{}.chunk_overlap;
   int too_long_status = 413;          // status for an over-long input (dialect's choice)
   int type_status = 400;              // status for a bad value inside an input
 };
@@ -84,6 +88,10 @@ class EmbeddingService {
   std::optional<std::string> default_prompt_;
   engine::EmbeddingCache* cache_ = nullptr;
 };
+
+// sembed's request fields for long texts, on every embedding route: `long_text` ("truncate" or
+// "chunk") and `chunk_overlap` (tokens).
+void read_long_text_fields(const Fields& f, EmbedRequest& request);
 
 // Scales each row to unit L2 norm (rows of norm 0 stay 0), as torch.nn.functional.normalize.
 void normalize_rows(Matrix& m);

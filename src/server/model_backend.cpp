@@ -82,6 +82,15 @@ class ModelBackend final : public Backend {
     }
   }
 
+  std::vector<TextChunk> chunk(std::string_view text, const std::string& prompt,
+                               size_t chunk_overlap) const override {
+    EncodeOptions options;
+    options.prompt = prompt;
+    options.long_text = LongText::Chunk;
+    options.chunk_overlap = chunk_overlap;
+    return model_->chunk(text, options);
+  }
+
   std::vector<int32_t> truncated_ids(std::string_view text, size_t max_length,
                                      bool keep_end) const override {
     if (max_length < 2) return model_->tokenize(text, max_length, true).ids;

@@ -3,7 +3,9 @@
 // ("float" | "base64"), dimensions, user (ignored); sembed extensions: truncate (default true, as
 // sentence-transformers truncates to max_seq_length), normalize (default: the model's) and
 // prompt_name (one of the model's prompts, prepended to text inputs; default: the default prompt,
-// as on the TEI routes; token-id inputs never get one — OpenAI SDKs send it with extra_body).
+// as on the TEI routes; token-id inputs never get one — OpenAI SDKs send it with extra_body),
+// long_text ("truncate" | "chunk": embed an over-long text whole, docs/long-text.md) and
+// chunk_overlap (tokens, default 32).
 // Response: {"object":"list","data":[{"object":"embedding","index":i,"embedding":...}],
 //            "model":...,"usage":{"prompt_tokens":n,"total_tokens":n}}.
 
@@ -55,6 +57,7 @@ void handle_embeddings(RouteContext& ctx, const HttpRequest& req, HttpResponse& 
   }
   er.dimensions = f.integer("dimensions", 1, ctx.backend.info().dimension);
   er.truncate = f.boolean("truncate").value_or(true);
+  read_long_text_fields(f, er);
   // OpenAI's `dimensions` shortens a unit vector and renormalizes it, whatever the model does.
   er.normalize =
       f.boolean("normalize").value_or(ctx.backend.info().normalize) || er.dimensions.has_value();

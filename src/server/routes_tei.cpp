@@ -10,7 +10,8 @@
 //                     (the parameters are also read at the top level, as sembed did before)
 // prompt_name picks one of the model's prompts (config_sentence_transformers.json), prepended to
 // every text; without it the default prompt applies (the server's --default-prompt(-name), else
-// the model's default_prompt_name, as sentence-transformers).
+// the model's default_prompt_name, as sentence-transformers). Every embedding route also takes
+// sembed's long_text ("truncate" | "chunk") and chunk_overlap (docs/long-text.md).
 // Errors use TEI's shape {"error", "error_type"}: 400 malformed/empty, 422 missing or mistyped
 // fields and inputs too long with truncate=false (as TEI), 413 too many inputs, 429 queue full.
 
@@ -58,6 +59,7 @@ EmbedRequest tei_request(const RouteContext& ctx, const Fields& f) {
   er.truncate = f.boolean("truncate").value_or(ctx.options.auto_truncate);
   er.truncate_left = parse_direction_left(f);
   er.prompt = tei_prompt(ctx, f);
+  read_long_text_fields(f, er);
   return er;
 }
 

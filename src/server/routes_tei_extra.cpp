@@ -21,6 +21,12 @@ void handle_embed_all(RouteContext& ctx, const HttpRequest& req, HttpResponse& r
                    "`truncation_direction` \"Left\" is not supported on /embed_all; use \"Right\"",
                    "truncation_direction");
   }
+  if (er.long_text == LongText::Chunk) {
+    throw ApiError(kTeiTypeStatus,
+                   "`long_text` \"chunk\" pools windows into one vector per text; /embed_all "
+                   "returns each token's vector, of the first max_seq_length tokens",
+                   "long_text");
+  }
   const json& inputs = f.required("inputs");
   check_count(inputs, "inputs", 0, ctx.service.max_client_batch_size());
   const std::vector<std::string> texts = parse_texts(inputs, "inputs", kTeiTypeStatus);

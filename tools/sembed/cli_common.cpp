@@ -41,6 +41,25 @@ void PromptOptions::apply(EncodeOptions& options) const {
   if (prompt_option && prompt_option->count()) options.prompt = prompt;
 }
 
+void LongTextOptions::add_to(CLI::App& command, const std::string& what) {
+  command
+      .add_option("--long-text", mode,
+                  "What to do with " + what +
+                      " longer than --max-length / max_seq_length: truncate (keep its start) or "
+                      "chunk (embed it whole: the token-weighted mean of overlapping windows; "
+                      "docs/long-text.md)")
+      ->capture_default_str();
+  command
+      .add_option("--chunk-overlap", overlap,
+                  "Tokens consecutive windows share with --long-text chunk")
+      ->capture_default_str();
+}
+
+void LongTextOptions::apply(EncodeOptions& options) const {
+  options.long_text = parse_long_text(mode);
+  options.chunk_overlap = overlap;
+}
+
 std::shared_ptr<Model> ModelOptions::load() const {
   std::optional<std::filesystem::path> explicit_dir;
   if (!model_dir.empty()) explicit_dir = model_dir;

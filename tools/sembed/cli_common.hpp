@@ -35,6 +35,16 @@ struct PromptOptions {
   void apply(EncodeOptions& options) const;
 };
 
+// --long-text truncate|chunk and --chunk-overlap N: what happens to a text longer than the
+// model takes (EncodeOptions::long_text, docs/long-text.md).
+struct LongTextOptions {
+  std::string mode = "truncate";
+  size_t overlap = EncodeOptions{}.chunk_overlap;
+  // `what` says which texts it applies to, e.g. "a text" or "a corpus document".
+  void add_to(CLI::App& command, const std::string& what);
+  void apply(EncodeOptions& options) const;
+};
+
 // The texts given as arguments, or else one text per line of standard input (a trailing '\r'
 // is dropped). Every text must be valid UTF-8: an error names the argument or line and the byte.
 std::vector<std::string> read_texts(const std::vector<std::string>& args);

@@ -12,6 +12,7 @@ namespace {
 struct EmbedCommand {
   ModelOptions model;
   PromptOptions prompts;
+  LongTextOptions long_text;
   std::vector<std::string> texts;
   std::string format = "jsonl";
   std::string output;
@@ -77,14 +78,24 @@ struct EmbedCommand {
 
   void run() const {
     const EmbedFormat fmt = parse_embed_format(format);
-    if (output_value != "sentence" && output_value != "token")
-      throw Error("--output-value must be 'sentence' or 'token', not '" + output_value + "'");
+    if (output_value != "sentence" && output_value != "token" && output_value != "chunks")
+      throw Error("--output-value must be 'sentence', 'token' or 'chunks', not '" + output_value +
+                  "'");
+    if (output_value == "chunks" && fmt != EmbedFormat::Jsonl && fmt != EmbedFormat::Json)
+      throw Error("--output-value chunks writes each text's windows as JSON: use --format jsonl "
+                  "or json");
+    if (output_value == "chunks" && long_text.mode != "chunk")
+      throw Error("--output-value chunks needs --long-text chunk");
     if (output_value == "token" && fmt == EmbedFormat::Npy)
       throw Error(
           "--format npy holds one matrix; token embeddings differ in length per text "
           "(use jsonl, json or csv with --output-value token)");
-    if (!cache_dir.empty() && output_value == "token")
-      throw Error("--cache holds sentence embeddings; it cannot be used with --output-value token");
+    if (!cache_dir.empty() && output_value != "sentence")
+      throw Error("--cache holds sentence embeddings; it cannot be used with --output-value " +
+                  output_value);
+    if (!cache_dir.empty() && long_text.mode != "truncate")
+      throw Error("--cache keeps one vector per text as truncation gives it; it cannot be used "
+                  "with --long-text " + long_text.mode);
     const auto inputs = read_texts(texts);
     const auto loaded = model.load();
     EncodeOptions options;
@@ -97,12 +108,18 @@ struct EmbedCommand {
     if (!pooling.empty()) options.pooling = parse_pooling_mode(pooling);
     options.progress = progress_bar(quiet);
     prompts.apply(options);
+    long_text.apply(options);
 
     // Encode fully before opening the output so that a failure leaves no file behind.
     if (output_value == "token") {
       const auto per_text = loaded->encode_tokens(inputs, options);
       OutputFile out(output);
       write_token_embeddings(out.stream(), fmt, per_text);
+      out.commit();
+    } else if (output_value == "chunks") {
+      const auto per_text = loaded->encode_chunks(inputs, options);
+      OutputFile out(output);
+      write_chunks(out.stream(), fmt, per_text);
       out.commit();
     } else {
       const Matrix embeddings =
@@ -124,6 +141,7 @@ void register_embed(CLI::App& app) {
       "embed", "Sentence embeddings of TEXT arguments, or of each line of standard input");
   c.model.add_to(*cmd);
   c.prompts.add_to(*cmd, "every text");
+  c.long_text.add_to(*cmd, "a text");
   cmd->add_option("texts", c.texts, "Texts to embed (default: one per line on standard input)");
   cmd->add_option("--format,-f", c.format, "Output format: jsonl, json, csv or npy")
       ->capture_default_str();
@@ -136,7 +154,8 @@ void register_embed(CLI::App& app) {
       "--max-length", c.max_length,
       "Maximum tokens per text incl. [CLS]/[SEP] (default: the model's max_seq_length)");
   cmd->add_option("--output-value", c.output_value,
-                  "sentence: one pooled vector per text; token: last_hidden_state per token")
+                  "sentence: one pooled vector per text; token: last_hidden_state per token; "
+                  "chunks: each window of --long-text chunk with its boundaries and embedding")
       ->capture_default_str();
   // Two plain flags: CLI11 2.1 assigns an optional<bool> flag even when it is absent.
   cmd->add_flag("--normalize", c.normalize,

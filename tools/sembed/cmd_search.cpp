@@ -11,6 +11,7 @@ namespace {
 struct SearchCommand {
   ModelOptions model;
   PromptOptions prompts;
+  LongTextOptions long_text;
   std::string corpus_path;
   std::vector<std::string> queries;
   size_t top_k = 5;
@@ -37,11 +38,13 @@ struct SearchCommand {
     const auto loaded = model.load();
     EncodeOptions options;
     options.progress = progress_bar(quiet);
+    long_text.apply(options);
     const Matrix corpus_embeddings = loaded->encode(corpus, options);
     // The corpus gets the model's default prompt (if any), as encode() does; the prompt
     // options choose the queries' prompt (e.g. --prompt-name query).
     EncodeOptions query_options;
     prompts.apply(query_options);
+    long_text.apply(query_options);
     const Matrix query_embeddings = loaded->encode(query_texts, query_options);
     const auto results = semantic_search(query_embeddings, corpus_embeddings, top_k, m);
 
@@ -74,6 +77,7 @@ void register_search(CLI::App& app) {
       app.add_subcommand("search", "Top-k semantic search of queries over a corpus file");
   c.model.add_to(*cmd);
   c.prompts.add_to(*cmd, "the queries");
+  c.long_text.add_to(*cmd, "a document or query");
   cmd->add_option("--corpus", c.corpus_path, "Corpus file, one document per line")->required();
   cmd->add_option("queries", c.queries, "Queries (default: one per line on standard input)");
   cmd->add_option("--top-k,-k", c.top_k, "Hits per query")

@@ -10,6 +10,7 @@ namespace {
 struct SimilarityCommand {
   ModelOptions model;
   PromptOptions prompts;
+  LongTextOptions long_text;
   std::vector<std::string> texts;
   bool matrix = false;
   std::string metric = "cosine";
@@ -36,6 +37,7 @@ struct SimilarityCommand {
     const auto loaded = model.load();
     EncodeOptions options;
     prompts.apply(options);
+    long_text.apply(options);
     const Matrix embeddings = loaded->encode(inputs, options);
     Matrix first(1, embeddings.cols), rest(embeddings.rows - 1, embeddings.cols);
     std::copy(embeddings.row(0), embeddings.row(1), first.data.begin());
@@ -84,6 +86,7 @@ void register_similarity(CLI::App& app) {
       "similarity", "Similarity of the first text to each other text (or of every pair)");
   c.model.add_to(*cmd);
   c.prompts.add_to(*cmd, "every text");
+  c.long_text.add_to(*cmd, "a text");
   cmd->add_option("texts", c.texts, "Texts (default: one per line on standard input)");
   cmd->add_flag("--matrix", c.matrix,
                 "Score every pair instead of the first text against the rest");

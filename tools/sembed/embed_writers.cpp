@@ -3,6 +3,7 @@
 //   json   one JSON array of those
 //   csv    one row per text (token mode: text index, token index, then the values)
 //   npy    float32 [n, dim] (NumPy .npy v1.0); token mode is ragged and not supported
+// Chunks mode (jsonl / json only): per text an object with its windows' boundaries and vectors.
 #include "sembed/embed_writers.hpp"
 
 #include "sembed/cli_common.hpp"
@@ -113,6 +114,36 @@ void write_token_embeddings(std::FILE* out, EmbedFormat format,
       throw Error("--format npy holds one matrix; token embeddings differ in length per text "
                   "(use jsonl, json or csv with --output-value token)");
   }
+}
+
+namespace {
+
+void write_text_chunks_json(std::FILE* out, const ChunkedText& t) {
+  std::fputs("{\"chunks\":[", out);
+  for (size_t k = 0; k < t.chunks.size(); ++k) {
+    const TextChunk& c = t.chunks[k];
+    std::fprintf(out,
+                 "%s{\"token_begin\":%zu,\"token_end\":%zu,\"char_begin\":%zu,\"char_end\":%zu,"
+                 "\"embedding\":",
+                 k ? "," : "", c.token_begin, c.token_end, c.char_begin, c.char_end);
+    write_row_json(out, t.embeddings.row(k), t.embeddings.cols);
+    std::fputc('}', out);
+  }
+  std::fputs("]}", out);
+}
+
+}  // namespace
+
+void write_chunks(std::FILE* out, EmbedFormat format, const std::vector<ChunkedText>& per_text) {
+  if (format != EmbedFormat::Jsonl && format != EmbedFormat::Json)
+    throw Error("chunks are written as JSON: use --format jsonl or json");
+  if (format == EmbedFormat::Json) std::fputc('[', out);
+  for (size_t i = 0; i < per_text.size(); ++i) {
+    if (format == EmbedFormat::Json && i) std::fputc(',', out);
+    write_text_chunks_json(out, per_text[i]);
+    if (format == EmbedFormat::Jsonl) std::fputc('\n', out);
+  }
+  if (format == EmbedFormat::Json) std::fputs("]\n", out);
 }
 
 }  // namespace sembed::cli

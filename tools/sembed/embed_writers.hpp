@@ -16,5 +16,8 @@ EmbedFormat parse_embed_format(const std::string& name);
 
 void write_sentence_embeddings(std::FILE* out, EmbedFormat format, const Matrix& embeddings);
 void write_token_embeddings(std::FILE* out, EmbedFormat format, const std::vector<Matrix>& per_text);
+// Per text {"chunks": [{"token_begin", "token_end", "char_begin", "char_end", "embedding"}]}
+// (jsonl: one line per text; json: an array of them).
+void write_chunks(std::FILE* out, EmbedFormat format, const std::vector<ChunkedText>& per_text);
 
 }  // namespace sembed::cli
