@@ -7,6 +7,7 @@ checked before its output is read. Bad input and output formats: cli_test.py.
 Usage: cli_options_test.py PATH/TO/sembed
 """
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -204,6 +205,77 @@ class EmbedCache(unittest.TestCase):
                                capture_output=True)
             self.assertEqual(r.returncode, 1)
             self.assertIn("--output-value token", r.stderr.decode())
+
+
+def sts_words(n):
+    """n words of the STS benchmark's test sentences, in order (repeated as needed)."""
+    words = []
+    with open(ROOT / "tests" / "data" / "stsbenchmark" / "sts-test.csv", encoding="utf-8") as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) >= 7:
+                words += parts[5].split()
+    return " ".join((words * (n // len(words) + 1))[:n])
+
+
+def peak_rss_kib(args, stdin):
+    """Runs sembed with stdin, asserts exit 0; returns (stdout bytes, the child's peak RSS)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen([SEMBED, *args], stdin=subprocess.PIPE, stdout=out, stderr=err)
+        p.stdin.write(stdin)
+        p.stdin.close()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        err.seek(0)
+        if p.returncode != 0:
+            raise AssertionError(f"sembed {' '.join(args)} failed: {err.read().decode()}")
+        out.seek(0)
+        return out.read(), usage.ru_maxrss
+
+
+class LongText(unittest.TestCase):
+    """`--long-text chunk` on the default model (256 tokens per window): a 10,000-word text embeds
+    in the memory a short one takes; its windows cover it with the overlap asked; the first
+    window is the truncated text. Exactness of windows against sentence-transformers:
+    tests/families/long_text_test.cpp."""
+
+    TEXT = sts_words(10000)
+
+    def test_ten_thousand_words_embed_in_bounded_memory(self):
+        _, short_rss = peak_rss_kib(["embed", "-q"], b"A man is playing a guitar.\n")
+        out, long_rss = peak_rss_kib(["embed", "-q", "--long-text", "chunk"],
+                                     self.TEXT.encode() + b"\n")
+        vec = np.array(json.loads(out), dtype=np.float32)
+        self.assertEqual(vec.shape, (384,))
+        self.assertAlmostEqual(float(np.linalg.norm(vec)), 1.0, places=5)
+        # The whole text is never one sequence: windows of 256 tokens, 32 at a time.
+        self.assertLess(long_rss, short_rss + 64 * 1024, (short_rss, long_rss))
+
+    def test_windows_cover_the_text_and_the_first_is_the_truncated_text(self):
+        out = ok("embed", "-q", "--long-text", "chunk", "--chunk-overlap", "16", "--output-value",
+                 "chunks", stdin=self.TEXT.encode() + b"\n").stdout
+        chunks = json.loads(out)["chunks"]
+        self.assertGreater(len(chunks), 40)
+        self.assertEqual(chunks[0]["token_begin"], 0)
+        for a, b in zip(chunks, chunks[1:]):
+            self.assertEqual(a["token_end"] - a["token_begin"], 254)  # 256 less [CLS], [SEP]
+            self.assertEqual(a["token_end"] - b["token_begin"], 16)
+        self.assertEqual(chunks[-1]["char_end"], len(self.TEXT))
+        self.assertEqual(chunks[0]["char_begin"], 0)
+        truncated = json.loads(ok("embed", "-q", stdin=self.TEXT.encode() + b"\n").stdout)
+        self.assertEqual(chunks[0]["embedding"], truncated)
+        whole = vectors("--long-text", "chunk", stdin=self.TEXT.encode() + b"\n")[0]
+        self.assertLess(float(np.dot(whole, np.array(truncated, dtype=np.float32))), 0.999)
+
+    def test_bad_values_are_refused_by_name(self):
+        for args, message in [(["--long-text", "split"], "unknown long-text mode 'split'"),
+                              (["--long-text", "chunk", "--chunk-overlap", "254"],
+                               "chunk_overlap 254 must be less than the 254"),
+                              (["--output-value", "chunks"], "needs --long-text chunk")]:
+            r = subprocess.run([SEMBED, "embed", "-q", *args], input=self.TEXT.encode(),
+                               capture_output=True, timeout=300)
+            self.assertEqual(r.returncode, 1, args)
+            self.assertIn(message, r.stderr.decode(), args)
 
 
 if __name__ == "__main__":
