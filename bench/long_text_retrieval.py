@@ -61,6 +61,9 @@ import time
 
 import numpy as np
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "peers"))
+import machine  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "tests", "data", "stsbenchmark")
 SPLITS = ["sts-train.csv", "sts-dev.csv", "sts-test.csv"]
@@ -170,17 +173,10 @@ def windows_for(tokens, capacity, overlap):
     return 1 + math.ceil((tokens - capacity) / (capacity - overlap))
 
 
-def machine():
-    model, flags = "?", set()
-    with open("/proc/cpuinfo") as f:
-        for line in f:
-            if line.startswith("model name") and model == "?":
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-    isa = [x for x in ("avx2", "fma", "avx512f", "avx512_vnni", "amx_tile") if x in flags]
-    return {"cpu": model, "cores": os.cpu_count(), "isa": isa,
-            "avx512f": "avx512f" in flags, "amx": any(f.startswith("amx") for f in flags)}
+def machine_info():
+    model, isa, cores = machine.cpu()
+    return {"cpu": model, "cores": cores, "isa": isa,
+            "avx512f": "avx512f" in isa, "amx": any(f.startswith("amx") for f in isa)}
 
 
 def git_commit():
@@ -338,7 +334,7 @@ def main():
     for row, bw in zip(rows, by_win):
         table2.append(f"| {row['mode']} | " + " | ".join(pct(x) for x in bw) + " |")
 
-    m = machine()
+    m = machine_info()
     words = np.array([d["words"] for d in docs])
     tok = np.array(tokens)
     nw = np.array([d["needle_word"] for d in docs])

@@ -61,6 +61,10 @@ class EmbeddingCache {
 
 struct LoadOptions {
   int threads = 0;  // threads for one encode call; 0 = number of physical cores
+  // The encoder's matmul arithmetic (types.hpp). bf16 and int8 are opt-in approximations with
+  // measured quality (docs/precision.md); load throws an Error naming the missing instructions
+  // on a CPU that has no native kernel for the one asked.
+  DType dtype = DType::Float32;
 };
 
 struct EncodeOptions {
@@ -141,7 +145,14 @@ struct ModelInfo {
   std::vector<std::string> modules;
   std::vector<std::pair<std::string, std::string>> prompts;  // name, text (sorted by name)
   std::optional<std::string> default_prompt_name;
-  std::string weight_file, weight_dtype;
+  std::string weight_file, weight_dtype;  // the checkpoint's file and tensor dtype
+  // How the encoder computes: the matmul dtype it was loaded with, oneDNN's kernel for it (e.g.
+  // "brg:avx512_core_vnni"), the bytes its matmul weights hold in that dtype, and the matrix
+  // instructions this CPU offers (cpu_features(): "AMX-BF16", "AVX512-VNNI", ...).
+  DType dtype = DType::Float32;
+  std::string matmul_kernel;
+  size_t matmul_weight_bytes = 0;
+  std::vector<std::string> cpu_features;
   size_t parameter_count = 0;
   double load_seconds = 0;
   std::vector<std::string> notes;

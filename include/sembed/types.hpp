@@ -28,4 +28,13 @@ enum class LongText { Truncate, Chunk };
 LongText parse_long_text(std::string_view name);
 std::string_view to_string(LongText mode);
 
+// The arithmetic of the encoder's matrix multiplications (LoadOptions::dtype; docs/precision.md):
+// "float32" (exact, the default), "bf16" (bf16 weights and activations, fp32 sums) or "int8"
+// (per-channel int8 weights, per-token int8 activations, int32 sums). Everything else
+// (attention, LayerNorm, pooling) stays fp32.
+enum class DType { Float32, BFloat16, Int8 };
+
+DType parse_dtype(std::string_view name);
+std::string_view to_string(DType dtype);
+
 }  // namespace sembed

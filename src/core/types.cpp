@@ -30,6 +30,12 @@ constexpr std::array<std::pair<LongText, std::string_view>, 2> kLongTextNames{{
     {LongText::Chunk, "chunk"},
 }};
 
+constexpr std::array<std::pair<DType, std::string_view>, 3> kDTypeNames{{
+    {DType::Float32, "float32"},
+    {DType::BFloat16, "bf16"},
+    {DType::Int8, "int8"},
+}};
+
 template <typename Enum, size_t N>
 Enum parse_name(const std::array<std::pair<Enum, std::string_view>, N>& table,
                 std::string_view name, std::string_view what) {
@@ -67,5 +73,8 @@ LongText parse_long_text(std::string_view name) {
   return parse_name(kLongTextNames, name, "long-text mode");
 }
 std::string_view to_string(LongText mode) { return name_of(kLongTextNames, mode); }
+
+DType parse_dtype(std::string_view name) { return parse_name(kDTypeNames, name, "dtype"); }
+std::string_view to_string(DType dtype) { return name_of(kDTypeNames, dtype); }
 
 }  // namespace sembed

@@ -5,12 +5,26 @@
 
 #include "engine/embedding_cache.hpp"
 
+#include "engine/int8_calibration.hpp"
 #include "engine/model_impl.hpp"
+#include "ops/cpu/cpu_features.hpp"
 #include "ops/cpu/parallel.hpp"
 #include "loader/encoder_tensor_names.hpp"
 #include "loader/weight_store.hpp"
 
 namespace sembed {
+
+ops::cpu::Precision matmul_precision(DType dtype) {
+  switch (dtype) {
+    case DType::Float32:
+      return ops::cpu::Precision::Float32;
+    case DType::BFloat16:
+      return ops::cpu::Precision::BFloat16;
+    case DType::Int8:
+      return ops::cpu::Precision::Int8;
+  }
+  return ops::cpu::Precision::Float32;
+}
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
@@ -28,7 +42,13 @@ LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opti
       directory.cross_encoder ? loader::head_tensor_names(directory.cross_encoder->head)
                               : std::vector<std::string>{});
   auto tok = tokenizer::Tokenizer::from_model_dir(directory.dir);
-  model::TransformerEncoder encoder(directory.encoder, weights);
+  model::PackedBatch calibration;  // int8 only (engine/int8_calibration.hpp)
+  if (options.dtype == DType::Int8)
+    calibration = int8_calibration_batch(
+        tok, std::min<size_t>(static_cast<size_t>(directory.max_seq_length),
+                              static_cast<size_t>(directory.encoder.max_tokens())));
+  model::TransformerEncoder encoder(directory.encoder, weights, matmul_precision(options.dtype),
+                                    &calibration);
   auto impl = std::make_unique<Model::Impl>(std::move(directory), std::move(tok), std::move(encoder));
   impl->threads = options.threads > 0 ? options.threads : physical_core_count();
   static std::atomic<uint64_t> next_cache_id{1};
@@ -59,6 +79,10 @@ LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opti
   info.default_prompt_name = impl->directory.prompts.default_prompt_name;
   info.weight_file = weights.source();
   info.weight_dtype = weights.source_dtype();
+  info.dtype = options.dtype;
+  info.matmul_kernel = impl->encoder.matmul_kernel();
+  info.matmul_weight_bytes = impl->encoder.matmul_weight_bytes();
+  info.cpu_features = ops::cpu::cpu_features();
   info.parameter_count = impl->encoder.parameter_count();
   for (const auto& d : impl->dense) info.parameter_count += d.parameter_count();
   info.notes = impl->directory.notes;

@@ -16,7 +16,10 @@ using ops::cpu::Linear;
 
 class Binder {
  public:
-  explicit Binder(const loader::WeightStore& store) : store_(store) {}
+  Binder(const loader::WeightStore& store, ops::cpu::Precision precision)
+      : store_(store), precision_(precision) {}
+  // The arithmetic of the layers' matmuls (the pooler's stays fp32: one small matmul per text).
+  ops::cpu::Precision precision() const { return precision_; }
 
   const float* get(const std::string& name, std::vector<int64_t> shape) {
     const loader::TensorView& t = store_.require(name, shape);
@@ -33,8 +36,15 @@ class Binder {
   const float* bias(const std::string& name, int64_t n) {
     return name.empty() ? nullptr : get(name, {n});
   }
-  Linear linear(const loader::LinearNames& names, int64_t out, int64_t in, Epilogue e) {
-    return Linear(get(names.weight, {out, in}), bias(names.bias, out), out, in, e);
+  // input_max: calibration maxima of the input (int8 smoothing), or nullptr.
+  Linear linear(const loader::LinearNames& names, int64_t out, int64_t in, Epilogue e,
+                const float* input_max = nullptr) {
+    return linear(names, out, in, e, precision_, input_max);
+  }
+  Linear linear(const loader::LinearNames& names, int64_t out, int64_t in, Epilogue e,
+                ops::cpu::Precision precision, const float* input_max = nullptr) {
+    return Linear(get(names.weight, {out, in}), bias(names.bias, out), out, in, e, precision,
+                  input_max);
   }
   bool has(const std::string& name) const { return store_.find(name) != nullptr; }
   // A LayerNorm's gamma and beta; beta is zeros for a bias-free norm, both empty for no norm.
@@ -49,6 +59,7 @@ class Binder {
 
  private:
   const loader::WeightStore& store_;
+  ops::cpu::Precision precision_;
   size_t count_ = 0;
 };
 
@@ -81,8 +92,8 @@ namespace {
 
 // The [rows, in] weights of `parts` (and their biases, zeros for a bias-free one) stacked
 // into one [parts * rows, in] Linear: one matmul instead of several.
-Linear stacked_linear(Binder& b, const std::vector<const loader::LinearNames*>& parts,
-                      int64_t rows, int64_t in, Epilogue e) {
+Linear stacked_linear(Binder& b, const std::vector<const loader::LinearNames*>& parts, int64_t rows,
+                      int64_t in, Epilogue e, const float* input_max) {
   const size_t block = static_cast<size_t>(rows * in);
   std::vector<float> w(parts.size() * block), bias(parts.size() * static_cast<size_t>(rows));
   bool any_bias = false;
@@ -95,12 +106,13 @@ Linear stacked_linear(Binder& b, const std::vector<const loader::LinearNames*>& 
     }  // else: zeros, as a bias-free projection
   }
   const int64_t out = static_cast<int64_t>(parts.size()) * rows;
-  return Linear(w.data(), any_bias ? bias.data() : nullptr, out, in, e);
+  return Linear(w.data(), any_bias ? bias.data() : nullptr, out, in, e, b.precision(), input_max);
 }
 
 // A fused gated projection stored [multiplier | activated] (GTE), reordered into the
 // [activated | multiplier] rows ops::cpu::gated_activation reads.
-Linear swapped_halves(Binder& b, const loader::LinearNames& names, int64_t rows, int64_t in) {
+Linear swapped_halves(Binder& b, const loader::LinearNames& names, int64_t rows, int64_t in,
+                      const float* input_max) {
   const float* w = b.get(names.weight, {2 * rows, in});
   const float* bias = b.bias(names.bias, 2 * rows);
   const size_t block = static_cast<size_t>(rows * in);
@@ -111,16 +123,18 @@ Linear swapped_halves(Binder& b, const loader::LinearNames& names, int64_t rows,
     std::copy(bias + rows, bias + 2 * rows, sb.begin());
     std::copy(bias, bias + rows, sb.begin() + rows);
   }
-  return Linear(sw.data(), bias ? sb.data() : nullptr, 2 * rows, in, Epilogue::None);
+  return Linear(sw.data(), bias ? sb.data() : nullptr, 2 * rows, in, Epilogue::None, b.precision(),
+                input_max);
 }
 
 }  // namespace
 
 EncoderWeights bind_encoder_weights(const loader::EncoderConfig& c,
-                                    const loader::WeightStore& store) {
+                                    const loader::WeightStore& store, ops::cpu::Precision precision,
+                                    const EncoderCalibration* calibration) {
   const int64_t H = c.hidden_size, I = c.intermediate_size;
   const loader::EncoderTensorNames& n = c.names;
-  Binder b(store);
+  Binder b(store, precision);
   EncoderWeights w;
   w.word_embeddings = b.copy(n.word_embeddings, {c.vocab_size, H});
   if (n.position_embeddings.empty())
@@ -137,18 +151,35 @@ EncoderWeights bind_encoder_weights(const loader::EncoderConfig& c,
   std::vector<double> bases;  // the distinct RoPE bases, one table each
   for (size_t l = 0; l < n.layers.size(); ++l) {
     const loader::LayerTensorNames& L = n.layers[l];
+    // The layer's calibration maxima per matmul input (int8 smoothing), or nullptr.
+    auto input_max = [&](std::vector<float> LayerInputMaxima::*which) -> const float* {
+      if (!calibration || l >= calibration->size()) return nullptr;
+      const std::vector<float>& m = (*calibration)[l].*which;
+      return m.empty() ? nullptr : m.data();
+    };
+    const float* qkv_max = input_max(&LayerInputMaxima::qkv);
+    const float* up_max = input_max(&LayerInputMaxima::up);
+    // int8 keeps the first layer's MLP output projection in fp32: measured on all-mpnet-base-v2
+    // (bench/precision_quality.py), it alone moved the median cosine to fp32 over STS-B test from
+    // 0.99897 to 0.99906 (the bar is 0.999) at 1/36 of the matmul work; no other single matmul
+    // did as much (docs/precision.md).
+    const ops::cpu::Precision down_precision = b.precision() == ops::cpu::Precision::Int8 && l == 0
+                                                   ? ops::cpu::Precision::Float32
+                                                   : b.precision();
     EncoderLayerWeights lw{
-        L.qkv.weight.empty() ? stacked_linear(b, {&L.q, &L.k, &L.v}, H, H, Epilogue::None)
-                             : b.linear(L.qkv, 3 * H, H, Epilogue::None),
-        b.linear(L.o, H, H, Epilogue::Accumulate),
+        L.qkv.weight.empty() ? stacked_linear(b, {&L.q, &L.k, &L.v}, H, H, Epilogue::None, qkv_max)
+                             : b.linear(L.qkv, 3 * H, H, Epilogue::None, qkv_max),
+        b.linear(L.o, H, H, Epilogue::Accumulate, input_max(&LayerInputMaxima::attn_output)),
         {},
         {},
         c.gated_mlp && L.multiplier.weight.empty()
-            ? (c.gate_multiplier_first ? swapped_halves(b, L.up, I, H)
-                                       : b.linear(L.up, 2 * I, H, act))
-            : (L.multiplier.weight.empty() ? b.linear(L.up, I, H, act)
-                                           : stacked_linear(b, {&L.up, &L.multiplier}, I, H, act)),
-        b.linear(L.down, H, I, Epilogue::Accumulate),
+            ? (c.gate_multiplier_first ? swapped_halves(b, L.up, I, H, up_max)
+                                       : b.linear(L.up, 2 * I, H, act, up_max))
+            : (L.multiplier.weight.empty()
+                   ? b.linear(L.up, I, H, act, up_max)
+                   : stacked_linear(b, {&L.up, &L.multiplier}, I, H, act, up_max)),
+        b.linear(L.down, H, I, Epilogue::Accumulate, down_precision,
+                 input_max(&LayerInputMaxima::down)),
         {},
         {},
     };
@@ -182,7 +213,7 @@ EncoderWeights bind_encoder_weights(const loader::EncoderConfig& c,
     w.relative_bias_center = static_cast<size_t>(max_len) - 1;
   }
   if (!n.pooler.weight.empty() && b.has(n.pooler.weight))
-    w.pooler.emplace(b.linear(n.pooler, H, H, Epilogue::Tanh));
+    w.pooler.emplace(b.linear(n.pooler, H, H, Epilogue::Tanh, ops::cpu::Precision::Float32));
   w.parameter_count = b.count();
   return w;
 }

@@ -53,9 +53,20 @@ struct EncoderWeights {
   size_t parameter_count = 0;
 };
 
+// Per layer, the largest |x_k| each matmul's input reached on calibration text
+// (Linear::observe_inputs): the int8 path's smoothing (ops/cpu/low_precision.hpp).
+struct LayerInputMaxima {
+  std::vector<float> qkv, attn_output, up, down;
+};
+using EncoderCalibration = std::vector<LayerInputMaxima>;
+
 // Throws sembed::Error naming a missing or mis-shaped tensor (expected and found shape).
+// `precision`: the arithmetic of every layer's matmuls (ops::cpu::Linear); throws sembed::Error
+// when the CPU has no native kernel for it.
 EncoderWeights bind_encoder_weights(const loader::EncoderConfig& config,
-                                    const loader::WeightStore& store);
+                                    const loader::WeightStore& store,
+                                    ops::cpu::Precision precision = ops::cpu::Precision::Float32,
+                                    const EncoderCalibration* calibration = nullptr);
 
 // transformers' DistilBERT create_sinusoidal_embeddings: [n_pos, dim], even columns
 // sin(pos / 10000^(2*(j/2)/dim)), odd columns cos(...), computed in double, stored as float.

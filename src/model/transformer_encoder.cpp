@@ -52,6 +52,7 @@ Workspace& thread_workspace() {
 struct TransformerEncoder::Impl {
   loader::EncoderConfig config;
   EncoderWeights weights;
+  ops::cpu::Precision precision = ops::cpu::Precision::Float32;
 
   // Throws sembed::Error naming the sequence and token at fault.
   void validate(const PackedBatch& batch, bool want_pooler) const {
@@ -95,10 +96,30 @@ struct TransformerEncoder::Impl {
 };
 
 TransformerEncoder::TransformerEncoder(const loader::EncoderConfig& config,
-                                       const loader::WeightStore& weights)
+                                       const loader::WeightStore& weights,
+                                       ops::cpu::Precision precision,
+                                       const PackedBatch* calibration)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = config;
-  impl_->weights = bind_encoder_weights(config, weights);
+  impl_->precision = precision;
+  if (precision != ops::cpu::Precision::Int8 || !calibration || calibration->num_tokens() == 0) {
+    impl_->weights = bind_encoder_weights(config, weights, precision);
+    return;
+  }
+  // Int8: run the calibration text through the fp32 encoder, recording every matmul's input
+  // maxima, then bind the int8 weights smoothed by them. One thread, so the recording is safe.
+  impl_->weights = bind_encoder_weights(config, weights, ops::cpu::Precision::Float32);
+  EncoderCalibration maxima(impl_->weights.layers.size());
+  for (size_t l = 0; l < maxima.size(); ++l) {
+    const EncoderLayerWeights& L = impl_->weights.layers[l];
+    L.qkv.observe_inputs(&maxima[l].qkv);
+    L.attn_output.observe_inputs(&maxima[l].attn_output);
+    L.up.observe_inputs(&maxima[l].up);
+    L.down.observe_inputs(&maxima[l].down);
+  }
+  EncoderOutput out;
+  forward(*calibration, out, /*want_pooler=*/false, /*threads=*/1);
+  impl_->weights = bind_encoder_weights(config, weights, precision, &maxima);
 }
 
 TransformerEncoder::~TransformerEncoder() = default;
@@ -108,6 +129,20 @@ int TransformerEncoder::hidden_size() const { return impl_->config.hidden_size; 
 size_t TransformerEncoder::parameter_count() const { return impl_->weights.parameter_count; }
 bool TransformerEncoder::has_pooler() const { return impl_->weights.pooler.has_value(); }
 const loader::EncoderConfig& TransformerEncoder::config() const { return impl_->config; }
+ops::cpu::Precision TransformerEncoder::precision() const { return impl_->precision; }
+
+std::string TransformerEncoder::matmul_kernel() const {
+  const auto& layers = impl_->weights.layers;
+  return layers.empty() ? "" : layers.front().qkv.implementation(128, 1);
+}
+
+size_t TransformerEncoder::matmul_weight_bytes() const {
+  size_t bytes = 0;
+  for (const auto& L : impl_->weights.layers)
+    bytes += L.qkv.weight_bytes() + L.attn_output.weight_bytes() + L.up.weight_bytes() +
+             L.down.weight_bytes();
+  return bytes;
+}
 
 namespace {
 
@@ -144,10 +179,10 @@ void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const
     position_ids = ws.position_ids.data();
   }
   const bool has_types = !w.token_type_embeddings.empty();
-  ops::cpu::EmbeddingTables tables{w.word_embeddings.data(),
-                                   w.position_embeddings.empty() ? nullptr
-                                                                 : w.position_embeddings.data(),
-                                   has_types ? w.token_type_embeddings.data() : nullptr, H};
+  ops::cpu::EmbeddingTables tables{
+      w.word_embeddings.data(),
+      w.position_embeddings.empty() ? nullptr : w.position_embeddings.data(),
+      has_types ? w.token_type_embeddings.data() : nullptr, H};
   ops::cpu::embed(ids,
                   has_types && !batch.type_ids.empty() ? batch.type_ids.data() + base : nullptr,
                   offsets, n, tables, h, threads, position_ids);  // h [T, H]
@@ -162,7 +197,7 @@ void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const
     attention_options.bias = {w.relative_bias.data(), w.relative_bias_stride,
                               w.relative_bias_center};
   const bool pre_norm = c.norm_placement == loader::NormPlacement::Pre;
-  float* normed = pre_norm ? ws.normed.reserve(T * H) : nullptr;  // [T, H] LN(h) for pre-norm
+  float* normed = pre_norm ? ws.normed.reserve(T * H) : nullptr;     // [T, H] LN(h) for pre-norm
   float* gate = c.gated_mlp ? ws.gate.reserve(T * 2 * I) : nullptr;  // [T, 2I] before the gate
   const auto gate_act = c.activation == loader::Activation::Silu ? ops::cpu::GateActivation::Silu
                                                                  : ops::cpu::GateActivation::Gelu;

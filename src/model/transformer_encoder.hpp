@@ -13,9 +13,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "loader/encoder_config.hpp"
+#include "ops/cpu/linear.hpp"
 #include "loader/weight_store.hpp"
 
 namespace sembed::model {
@@ -37,8 +39,13 @@ struct EncoderOutput {
 class TransformerEncoder {
  public:
   // Binds weights by the family's names. Throws sembed::Error naming a missing or mis-shaped
-  // tensor with expected and found shapes.
-  TransformerEncoder(const loader::EncoderConfig& config, const loader::WeightStore& weights);
+  // tensor with expected and found shapes. `precision`: the layers' matmul arithmetic
+  // (ops::cpu::Linear; an Error on a CPU without native kernels for it). Int8: `calibration` is
+  // encoded once in fp32 first, to measure the range of each matmul's input channels for the
+  // smoothing of ops/cpu/low_precision.hpp (nullptr: no smoothing).
+  TransformerEncoder(const loader::EncoderConfig& config, const loader::WeightStore& weights,
+                     ops::cpu::Precision precision = ops::cpu::Precision::Float32,
+                     const PackedBatch* calibration = nullptr);
   ~TransformerEncoder();
   TransformerEncoder(TransformerEncoder&&) noexcept;
 
@@ -52,6 +59,11 @@ class TransformerEncoder {
   // Whether the checkpoint has a pooler (pooler_output can be requested).
   bool has_pooler() const;
   const loader::EncoderConfig& config() const;
+  ops::cpu::Precision precision() const;
+  // oneDNN's kernel for the first layer's projection at a typical row count (for `sembed info`).
+  std::string matmul_kernel() const;
+  // Bytes the layers' prepacked matmul weights hold.
+  size_t matmul_weight_bytes() const;
 
  private:
   struct Impl;

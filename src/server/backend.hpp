@@ -20,7 +20,9 @@ namespace sembed::server {
 struct BackendInfo {
   std::string model_id;       // a name for the model (its directory's name)
   std::string pooling;        // "mean", "cls", ...
-  std::string dtype;          // weight dtype, e.g. "float32"
+  std::string dtype;          // the matmul arithmetic: "float32", "bf16" or "int8"
+  std::string matmul_kernel;  // oneDNN's kernel for it, e.g. "brg:avx512_core_vnni"
+  std::vector<std::string> cpu_features;  // e.g. "AVX512-VNNI" (ModelInfo::cpu_features)
   size_t dimension = 0;       // embedding size
   size_t max_seq_length = 0;  // tokens per sequence, special tokens included
   size_t vocab_size = 0;      // token ids must be below this

@@ -46,7 +46,9 @@ class ModelBackend final : public Backend {
     info_.model_id = mi.dir.filename().string();
     if (info_.model_id.empty()) info_.model_id = mi.dir.parent_path().filename().string();
     info_.pooling = std::string(to_string(mi.pooling));
-    info_.dtype = mi.weight_dtype.empty() ? "float32" : mi.weight_dtype;
+    info_.dtype = std::string(to_string(mi.dtype));
+    info_.matmul_kernel = mi.matmul_kernel;
+    info_.cpu_features = mi.cpu_features;
     info_.dimension = model_->dimension();
     info_.max_seq_length = model_->max_seq_length();
     info_.vocab_size = static_cast<size_t>(std::max(mi.vocab_size, 0));

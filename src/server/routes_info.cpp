@@ -37,6 +37,8 @@ void register_info_routes(Router& router) {
         {"sha", nullptr},
         {"docker_label", nullptr},
         {"model_dtype", bi.dtype},
+        {"matmul_kernel", bi.matmul_kernel},
+        {"cpu_features", bi.cpu_features},
         {"model_type", {{"embedding", {{"pooling", bi.pooling}}}}},
         {"max_concurrent_requests", o.http_threads},
         {"max_input_length", bi.max_seq_length},

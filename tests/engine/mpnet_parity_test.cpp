@@ -25,17 +25,7 @@ using testing::read_sts_test;
 using testing::spearman;
 using testing::StsTest;
 
-std::filesystem::path mpnet_dir() {
-  const char* home = std::getenv("SEMBED_MODEL_HOME");
-  const char* xdg = std::getenv("XDG_CACHE_HOME");
-  const char* user = std::getenv("HOME");
-  const std::filesystem::path base =
-      home ? std::filesystem::path(home)
-           : (xdg ? std::filesystem::path(xdg)
-                  : std::filesystem::path(user ? user : "/root") / ".cache") /
-                 "sembed/models";
-  return base / "all-mpnet-base-v2";
-}
+using testing::mpnet_dir;
 
 std::shared_ptr<Model> mpnet() {
   static std::shared_ptr<Model> model = Model::load(mpnet_dir());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <numeric>
 #include <sstream>
@@ -82,6 +83,18 @@ double spearman(const std::vector<double>& x, const std::vector<double>& y) {
     syy += (ry[i] - my) * (ry[i] - my);
   }
   return sxy / std::sqrt(sxx * syy);
+}
+
+std::filesystem::path mpnet_dir() {
+  const char* home = std::getenv("SEMBED_MODEL_HOME");
+  const char* xdg = std::getenv("XDG_CACHE_HOME");
+  const char* user = std::getenv("HOME");
+  const std::filesystem::path base =
+      home ? std::filesystem::path(home)
+           : (xdg ? std::filesystem::path(xdg)
+                  : std::filesystem::path(user ? user : "/root") / ".cache") /
+                 "sembed/models";
+  return base / "all-mpnet-base-v2";
 }
 
 }  // namespace sembed::testing

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct StsTest {
 };
 // The 1,379 pairs of sts-test.csv.
 StsTest read_sts_test();
+
+// Where scripts/fetch_mpnet_model.sh puts all-mpnet-base-v2 (its SEMBED_MODEL_HOME /
+// XDG_CACHE_HOME / HOME rule).
+std::filesystem::path mpnet_dir();
 
 double cosine(const float* a, const float* b, size_t n);
 float max_abs_diff(const float* a, const float* b, size_t n);

@@ -25,6 +25,22 @@ void ModelOptions::add_to(CLI::App& command, bool cross_encoder) {
                            "all-MiniLM-L6-v2)");
   command.add_option("--threads,-t", threads, "Threads per encode call (default: physical cores)")
       ->check(CLI::NonNegativeNumber);
+  add_dtype_option(command, dtype);
+}
+
+void add_dtype_option(CLI::App& command, std::string& dtype) {
+  command
+      .add_option("--dtype", dtype,
+                  "Matmul arithmetic: float32 (exact), bf16 or int8 (faster where the CPU has "
+                  "the instructions, approximate: docs/precision.md gives the measured quality)")
+      ->capture_default_str();
+}
+
+LoadOptions ModelOptions::load_options() const {
+  LoadOptions options;
+  options.threads = threads;
+  options.dtype = parse_dtype(dtype);
+  return options;
 }
 
 void PromptOptions::add_to(CLI::App& command, const std::string& what) {
@@ -63,13 +79,13 @@ void LongTextOptions::apply(EncodeOptions& options) const {
 std::shared_ptr<Model> ModelOptions::load() const {
   std::optional<std::filesystem::path> explicit_dir;
   if (!model_dir.empty()) explicit_dir = model_dir;
-  return Model::load(resolve_model_dir(explicit_dir), LoadOptions{threads});
+  return Model::load(resolve_model_dir(explicit_dir), load_options());
 }
 
 std::shared_ptr<CrossEncoder> ModelOptions::load_cross_encoder() const {
   if (model_dir.empty())
     throw Error("--model DIR is required: a cross-encoder directory (the default model embeds)");
-  return CrossEncoder::load(model_dir, LoadOptions{threads});
+  return CrossEncoder::load(model_dir, load_options());
 }
 
 std::vector<std::string> read_lines(std::FILE* in, const std::string& source_name) {

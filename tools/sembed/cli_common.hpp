@@ -18,11 +18,16 @@ namespace sembed::cli {
 struct ModelOptions {
   std::string model_dir;  // empty: resolve_model_dir's default
   int threads = 0;
+  std::string dtype = "float32";
   // cross_encoder: the commands that score pairs, whose --model is required.
   void add_to(CLI::App& command, bool cross_encoder = false);
+  LoadOptions load_options() const;  // throws an Error for an unknown --dtype
   std::shared_ptr<Model> load() const;
   std::shared_ptr<CrossEncoder> load_cross_encoder() const;
 };
+
+// --dtype float32|bf16|int8 (LoadOptions::dtype), for commands that do not take ModelOptions.
+void add_dtype_option(CLI::App& command, std::string& dtype);
 
 // --prompt-name NAME and --prompt TEXT: sentence-transformers' encode(prompt_name=, prompt=).
 // Neither given: the model's default_prompt_name applies (when it has one).

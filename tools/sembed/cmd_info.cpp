@@ -12,6 +12,8 @@
 #include "loader/encoder_tensor_names.hpp"
 #include "loader/model_directory.hpp"
 #include "loader/weight_store.hpp"
+#include "ops/cpu/cpu_features.hpp"
+#include "ops/cpu/linear.hpp"
 #include "sembed/commands.hpp"
 
 namespace sembed::cli {
@@ -40,6 +42,12 @@ struct InfoCommand {
     notes.insert(notes.end(), check.notes.begin(), check.notes.end());
     const auto& b = md.encoder;
     const auto modules = loader::describe_modules(md);
+    // What this CPU can run: its matrix instructions and oneDNN's kernel per --dtype.
+    const auto& features = ops::cpu::cpu_features();
+    nlohmann::json kernels = nlohmann::json::object();
+    for (auto p : {ops::cpu::Precision::Float32, ops::cpu::Precision::BFloat16,
+                   ops::cpu::Precision::Int8})
+      kernels[ops::cpu::to_string(p)] = ops::cpu::matmul_kernel_for(p);
     nlohmann::json prompts = nlohmann::json::object();
     for (const auto& [name, text] : md.prompts.prompts) prompts[name] = text;
     if (json) {
@@ -70,6 +78,8 @@ struct InfoCommand {
           {"zero_copy_tensors", weights.zero_copy_tensors()},
           {"tensors", weights.tensors().size()},
           {"load_ms", load_ms},
+          {"cpu_features", features},
+          {"matmul_kernels", kernels},
           {"notes", notes},
       };
       if (md.cross_encoder) {
@@ -115,6 +125,11 @@ struct InfoCommand {
     std::printf("parameters        %zu (%.1fM)\n", check.parameter_count,
                 static_cast<double>(check.parameter_count) / 1e6);
     std::printf("load time         %.1f ms\n", load_ms);
+    std::string feature_list;
+    for (const auto& f : features) feature_list += (feature_list.empty() ? "" : ", ") + f;
+    std::printf("cpu               %s\n", feature_list.empty() ? "?" : feature_list.c_str());
+    for (const auto& [dtype, kernel] : kernels.items())
+      std::printf("--dtype %-9s %s\n", dtype.c_str(), kernel.get<std::string>().c_str());
     for (const auto& n : notes) std::printf("note              %s\n", n.c_str());
   }
 };

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "sembed/cli_common.hpp"
 #include "sembed/commands.hpp"
 #include "server/server.hpp"
 
@@ -23,6 +24,7 @@ struct ServeArgs {
   std::string model;
   std::string reranker;
   int threads = 0;
+  std::string dtype = "float32";
   server::ServerOptions options;
 };
 
@@ -51,6 +53,7 @@ void run_serve(const ServeArgs& args) {
       args.model.empty() ? std::nullopt : std::optional<std::filesystem::path>(args.model));
   LoadOptions load;
   load.threads = args.threads;
+  load.dtype = parse_dtype(args.dtype);
   std::shared_ptr<const Model> model = Model::load(dir, load);
   std::shared_ptr<const CrossEncoder> reranker;
   if (!args.reranker.empty()) reranker = CrossEncoder::load(args.reranker, load);
@@ -95,6 +98,7 @@ void register_serve(CLI::App& app) {
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--threads", args->threads, "Threads per engine call (0: physical cores)")
       ->capture_default_str();
+  add_dtype_option(*cmd, args->dtype);
   cmd->add_option("--http-threads", o.http_threads,
                   "HTTP worker threads: clients served at once, and tokenization workers")
       ->capture_default_str()

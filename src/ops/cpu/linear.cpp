@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cmath>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -12,8 +13,10 @@
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "ops/cpu/dnnl_context.hpp"
+#include "ops/cpu/low_precision.hpp"
 #include "ops/cpu/parallel.hpp"
 #include "tensor/aligned_buffer.hpp"
 
@@ -57,6 +60,12 @@ struct Linear::Impl {
   int64_t n = 0;  // out_features
   int64_t k = 0;  // in_features
   Epilogue epilogue = Epilogue::None;
+  Precision precision = Precision::Float32;
+  std::vector<float> weight_scales;  // Int8: [n], w_j of low_precision.hpp
+  std::vector<int32_t> weight_sums;  // Int8: [n], S_j of low_precision.hpp
+  std::vector<float> bias_values;    // Int8: [n], applied by our epilogue (empty: no bias)
+  std::vector<float> input_scale;    // Int8 with smoothing: [k], 1 / c_k (empty: none)
+  mutable std::vector<float>* observer = nullptr;  // observe_inputs()
   // 0: call oneDNN with the real row count (its kernel gives bit-identical rows for any count).
   // Otherwise always call it with exactly this many rows, padding the last block: for kernels
   // whose rounding depends on the row count (oneDNN's gemm, chosen below AVX-512).
@@ -79,9 +88,21 @@ struct Linear::Impl {
   mutable std::unordered_map<uint64_t, Cached> cache;
   mutable std::atomic<uint64_t> clock{0};
 
+  dt src_type() const {
+    return precision == Precision::Int8       ? dt::u8
+           : precision == Precision::BFloat16 ? dt::bf16
+                                              : dt::f32;
+  }
+  // Int8 sums come out as int32 for our epilogue; the others write fp32 directly.
+  dt dst_type() const { return precision == Precision::Int8 ? dt::s32 : dt::f32; }
+  size_t src_element_bytes() const {
+    return precision == Precision::Int8 ? 1 : precision == Precision::BFloat16 ? 2 : 4;
+  }
+
   dnnl::primitive_attr attr() const {
     dnnl::primitive_attr a;
     a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    if (precision == Precision::Int8) return a;  // scales, bias and epilogue are ours
     dnnl::post_ops ops;
     switch (epilogue) {
       case Epilogue::None:
@@ -104,17 +125,25 @@ struct Linear::Impl {
   }
 
   dnnl::matmul::primitive_desc make_pd(int64_t m, const dnnl::memory::desc& wdesc) const {
-    dnnl::memory::desc src({m, k}, dt::f32, {k, 1});
+    dnnl::memory::desc src({m, k}, src_type(), {k, 1});
+    dnnl::memory::desc dst({m, n}, dst_type(), {n, 1});
+    if (precision == Precision::Int8)
+      return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, dst), attr(), engine());
     dnnl::memory::desc bdesc({1, n}, dt::f32, tag::ab);
-    dnnl::memory::desc dst({m, n}, dt::f32, {n, 1});
     return dnnl::matmul::primitive_desc(dnnl::matmul::desc(src, wdesc, bdesc, dst), attr(),
                                         engine());
   }
 
-  // One oneDNN call on exactly `rows` rows; the caller has set the thread count.
-  void run(const float* x, int64_t rows, float* y, int threads) const;
-  // The same on `rows` rows through copies zero-padded to `padded_rows`.
+  // One oneDNN call on exactly `rows` rows of src_type() in, dst_type() out; the caller has set
+  // the thread count.
+  void run(const void* x, int64_t rows, void* y, int threads) const;
+  // fp32 in and out on `rows` rows through copies zero-padded to `padded_rows`.
   void run_padded(const float* x, int64_t rows, float* y, int64_t padded_rows, int threads) const;
+  // The same when x (of src_type()) already holds `padded_rows` rows, the extra ones zero.
+  void run_padded_dst(const void* x, int64_t rows, float* y, int64_t padded_rows,
+                      int threads) const;
+  // forward() for BFloat16 and Int8.
+  void forward_reduced(const float* x, int64_t rows, float* y, int threads) const;
 
   // The caller has set the thread count (ScopedThreadCount): oneDNN sizes its work split from it.
   std::shared_ptr<const Entry> get(int64_t m, int threads) const {
@@ -151,28 +180,79 @@ struct Linear::Impl {
   }
 };
 
+const char* to_string(Precision p) {
+  switch (p) {
+    case Precision::Float32:
+      return "float32";
+    case Precision::BFloat16:
+      return "bf16";
+    case Precision::Int8:
+      return "int8";
+  }
+  return "float32";
+}
+
 Linear::Linear(const float* weight, const float* bias, int64_t out_features, int64_t in_features,
-               Epilogue epilogue)
+               Epilogue epilogue, Precision precision, const float* input_max)
     : impl_(std::make_unique<Impl>()) {
   if (out_features <= 0 || in_features <= 0) throw Error("Linear: empty weight");
   Impl& d = *impl_;
   d.n = out_features;
   d.k = in_features;
   d.epilogue = epilogue;
-  auto probe = d.make_pd(kLayoutProbeRows, dnnl::memory::desc({d.k, d.n}, dt::f32, tag::any));
+  d.precision = precision;
+  const dt weight_type = precision == Precision::Int8 ? dt::s8 : d.src_type();
+  auto probe = d.make_pd(kLayoutProbeRows, dnnl::memory::desc({d.k, d.n}, weight_type, tag::any));
   d.weights_desc = probe.weights_desc();
   d.weights = dnnl::memory(d.weights_desc, engine());
+  // oneDNN's "brgemm" kernels were measured to give every row the same bits whatever the row and
+  // thread counts (tests/ops/linear_test.cpp checks it); other fp32 kernels are run on fixed row
+  // blocks instead. Reduced precision runs on brgemm only, with the instructions named below.
+  auto impl_name = [&](int64_t m) {
+    return std::string(d.make_pd(m, d.weights_desc).impl_info_str());
+  };
+  auto is_brgemm = [&](int64_t m) { return impl_name(m).rfind("brg", 0) == 0; };
+  d.fixed_rows = is_brgemm(1) && is_brgemm(kLayoutProbeRows) ? 0 : kFallbackBlockRows;
+  if (precision != Precision::Float32) {
+    const std::string impl = impl_name(kLayoutProbeRows);
+    const bool bf16 = precision == Precision::BFloat16;
+    const bool native = impl.find("amx") != std::string::npos ||
+                        impl.find(bf16 ? "bf16" : "vnni") != std::string::npos;
+    if (d.fixed_rows != 0 || !native)
+      throw Error(std::string("dtype ") + to_string(precision) + " needs a CPU with " +
+                  (bf16 ? "AVX512-BF16 or AMX-BF16" : "AVX512-VNNI or AMX-INT8") +
+                  " instructions, which this one lacks (oneDNN would run '" + impl +
+                  "'); use dtype float32");
+  }
   // HF stores [out, in] row-major: as the [in, out] matrix oneDNN wants, that is strides {1, in}.
-  dnnl::memory src(dnnl::memory::desc({d.k, d.n}, dt::f32, {1, d.k}), engine(),
+  const dnnl::memory::dims plain_strides = {1, d.k};
+  if (precision == Precision::Int8) {
+    // Symmetric per-output-channel quantization (low_precision.hpp), of W · c when smoothed.
+    const auto N = static_cast<size_t>(d.n), K = static_cast<size_t>(d.k);
+    std::vector<int8_t> q(N * K);
+    d.weight_scales.resize(N);
+    std::vector<float> c;
+    if (input_max) {
+      c.resize(K);
+      smoothing_factors(input_max, weight, N, K, c.data());
+      d.input_scale.resize(K);
+      for (size_t i = 0; i < K; ++i) d.input_scale[i] = 1.f / c[i];
+    }
+    quantize_rows_int8(weight, N, K, q.data(), d.weight_scales.data(), 1,
+                       c.empty() ? nullptr : c.data());
+    d.weight_sums.assign(N, 0);
+    for (size_t j = 0; j < N; ++j)
+      for (size_t i = 0; i < K; ++i) d.weight_sums[j] += q[j * K + i];
+    dnnl::memory src(dnnl::memory::desc({d.k, d.n}, dt::s8, plain_strides), engine(), q.data());
+    dnnl::reorder(src, d.weights).execute(stream(), src, d.weights);
+    if (bias) d.bias_values.assign(bias, bias + d.n);
+    stream().wait();
+    return;
+  }
+  // fp32, or bf16 by oneDNN's reorder (round to nearest even, as low_precision.hpp's to_bf16).
+  dnnl::memory src(dnnl::memory::desc({d.k, d.n}, dt::f32, plain_strides), engine(),
                    const_cast<float*>(weight));
   dnnl::reorder(src, d.weights).execute(stream(), src, d.weights);
-  // oneDNN's AVX-512 "brgemm" kernel was measured to give every row the same bits whatever the
-  // row and thread counts (tests/ops/linear_test.cpp checks it); other kernels are run on fixed
-  // row blocks instead.
-  auto is_brgemm = [&](int64_t m) {
-    return std::string(d.make_pd(m, d.weights_desc).impl_info_str()).rfind("brg", 0) == 0;
-  };
-  d.fixed_rows = is_brgemm(1) && is_brgemm(kLayoutProbeRows) ? 0 : kFallbackBlockRows;
   d.bias = dnnl::memory(dnnl::memory::desc({1, d.n}, dt::f32, tag::ab), engine());
   auto* b = static_cast<float*>(d.bias.get_data_handle());
   if (bias)
@@ -182,12 +262,27 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
   stream().wait();
 }
 
+std::string matmul_kernel_for(Precision precision) {
+  // A BERT-like shape; the kernel chosen depends on the ISA and types, not on the size here.
+  constexpr int64_t kSide = 256;
+  const std::vector<float> zeros(static_cast<size_t>(kSide * kSide), 0.f);
+  try {
+    return Linear(zeros.data(), nullptr, kSide, kSide, Epilogue::None, precision)
+        .implementation(kLayoutProbeRows, 1);
+  } catch (const Error& e) {
+    return e.what();
+  }
+}
+
 Linear::~Linear() = default;
 Linear::Linear(Linear&&) noexcept = default;
 Linear& Linear::operator=(Linear&&) noexcept = default;
 
 int64_t Linear::in_features() const { return impl_->k; }
 int64_t Linear::out_features() const { return impl_->n; }
+Precision Linear::precision() const { return impl_->precision; }
+void Linear::observe_inputs(std::vector<float>* column_max) const { impl_->observer = column_max; }
+size_t Linear::weight_bytes() const { return impl_->weights_desc.get_size(); }
 
 size_t Linear::cached_kernels() const {
   std::shared_lock lock(impl_->mutex);
@@ -227,25 +322,27 @@ MemorySlot& thread_slot(uint64_t id, const dnnl::memory::desc& src, const dnnl::
 
 }  // namespace
 
-void Linear::Impl::run(const float* x, int64_t rows, float* y, int threads) const {
+void Linear::Impl::run(const void* x, int64_t rows, void* y, int threads) const {
   const Impl& d = *this;
   auto entry = d.get(rows, threads);
   const int64_t scratch_bytes = std::max<int64_t>(1, static_cast<int64_t>(entry->scratch_bytes));
-  MemorySlot& slot = thread_slot(entry->id, dnnl::memory::desc({rows, d.k}, dt::f32, {d.k, 1}),
-                                 dnnl::memory::desc({rows, d.n}, dt::f32, {d.n, 1}),
+  MemorySlot& slot = thread_slot(entry->id, dnnl::memory::desc({rows, d.k}, d.src_type(), {d.k, 1}),
+                                 dnnl::memory::desc({rows, d.n}, d.dst_type(), {d.n, 1}),
                                  dnnl::memory::desc({scratch_bytes}, dt::u8, tag::a));
-  slot.src.set_data_handle(const_cast<float*>(x));
+  slot.src.set_data_handle(const_cast<void*>(x));
   slot.dst.set_data_handle(y);
   slot.pad.set_data_handle(
       thread_scratch().reserve(static_cast<size_t>(scratch_bytes) / sizeof(float) + 1));
   // The C entry point takes the arguments as a plain array: no per-call map allocation.
+  // Int8 has no oneDNN bias (ours is added in the epilogue): the last argument is left off.
   const dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, slot.src.get()},
                                   {DNNL_ARG_WEIGHTS, d.weights.get()},
-                                  {DNNL_ARG_BIAS, d.bias.get()},
                                   {DNNL_ARG_DST, slot.dst.get()},
-                                  {DNNL_ARG_SCRATCHPAD, slot.pad.get()}};
+                                  {DNNL_ARG_SCRATCHPAD, slot.pad.get()},
+                                  {DNNL_ARG_BIAS, d.bias ? d.bias.get() : nullptr}};
+  const int nargs = precision == Precision::Int8 ? 4 : 5;
   const dnnl_status_t status =
-      dnnl_primitive_execute(entry->primitive.get(), stream().get(), 5, args);
+      dnnl_primitive_execute(entry->primitive.get(), stream().get(), nargs, args);
   if (status != dnnl_success)
     throw Error("oneDNN matmul failed with status " + std::to_string(status));
   stream().wait();
@@ -253,23 +350,79 @@ void Linear::Impl::run(const float* x, int64_t rows, float* y, int threads) cons
 
 void Linear::Impl::run_padded(const float* x, int64_t rows, float* y, int64_t padded_rows,
                               int threads) const {
-  // Zero input rows, and for Accumulate the residual rows, so the kernel sees `padded_rows`.
-  thread_local tensor::AlignedBuffer xpad, ypad;
+  // Zero input rows so the kernel sees `padded_rows`.
+  thread_local tensor::AlignedBuffer xpad;
   float* xp = xpad.reserve(static_cast<size_t>(padded_rows * k));
-  float* yp = ypad.reserve(static_cast<size_t>(padded_rows * n));
   std::memcpy(xp, x, sizeof(float) * static_cast<size_t>(rows * k));
   std::memset(xp + rows * k, 0, sizeof(float) * static_cast<size_t>((padded_rows - rows) * k));
+  run_padded_dst(xp, rows, y, padded_rows, threads);
+}
+
+void Linear::Impl::run_padded_dst(const void* x, int64_t rows, float* y, int64_t padded_rows,
+                                  int threads) const {
+  // The output through a copy of `padded_rows` rows; for Accumulate it holds the residual rows.
+  thread_local tensor::AlignedBuffer ypad;
+  float* yp = ypad.reserve(static_cast<size_t>(padded_rows * n));
   std::memset(yp, 0, sizeof(float) * static_cast<size_t>(padded_rows * n));
   if (epilogue == Epilogue::Accumulate)
     std::memcpy(yp, y, sizeof(float) * static_cast<size_t>(rows * n));
-  run(xp, padded_rows, yp, threads);
+  run(x, padded_rows, yp, threads);
   std::memcpy(y, yp, sizeof(float) * static_cast<size_t>(rows * n));
+}
+
+void Linear::Impl::forward_reduced(const float* x, int64_t rows, float* y, int threads) const {
+  // The same row counts per call as fp32's brgemm path in forward(): a body of kBodyRows
+  // multiples, then a tail rounded up to kTailQuantum. The converted activations are written
+  // once into a buffer of the padded row count with zero rows at the end, so the tail needs no
+  // copy of its input.
+  const int64_t body = rows / kBodyRows * kBodyRows, left = rows - body;
+  const int64_t tail = (left + kTailQuantum - 1) / kTailQuantum * kTailQuantum;
+  const int64_t padded = body + tail;
+  const size_t elem = src_element_bytes();
+  thread_local tensor::AlignedBuffer src_buffer, sums_buffer, scales_buffer;
+  auto* xs = reinterpret_cast<char*>(
+      src_buffer.reserve(static_cast<size_t>(padded * k) * elem / sizeof(float) + 1));
+  std::memset(xs + rows * k * elem, 0, static_cast<size_t>((padded - rows) * k) * elem);
+  const auto R = static_cast<size_t>(rows), K = static_cast<size_t>(k), N = static_cast<size_t>(n);
+  if (precision == Precision::BFloat16) {
+    convert_rows_to_bf16(x, R, K, reinterpret_cast<uint16_t*>(xs), threads);
+    if (body > 0) run(xs, body, y, threads);
+    if (left == 0) return;
+    const char* xt = xs + body * k * static_cast<int64_t>(elem);
+    if (tail == left)
+      run(xt, left, y + body * n, threads);
+    else
+      run_padded_dst(xt, left, y + body * n, tail, threads);
+    return;
+  }
+  thread_local tensor::AlignedBuffer zeros_buffer;
+  float* row_scales = scales_buffer.reserve(R);
+  auto* zero_points = reinterpret_cast<int32_t*>(zeros_buffer.reserve(R));
+  quantize_rows_uint8(x, R, K, reinterpret_cast<uint8_t*>(xs), row_scales, zero_points, threads,
+                      input_scale.empty() ? nullptr : input_scale.data());
+  auto* sums = reinterpret_cast<int32_t*>(sums_buffer.reserve(static_cast<size_t>(padded) * N));
+  if (body > 0) run(xs, body, sums, threads);
+  if (tail > 0) run(xs + body * k, tail, sums + body * n, threads);
+  dequantize_epilogue(sums, R, N, row_scales, zero_points,
+                      {weight_scales.data(), weight_sums.data(),
+                       bias_values.empty() ? nullptr : bias_values.data()},
+                      epilogue, y, threads);
 }
 
 void Linear::forward(const float* x, int64_t rows, float* y, int threads) const {
   if (rows <= 0) return;
   const Impl& d = *impl_;
   ScopedThreadCount scoped(threads);
+  if (d.precision != Precision::Float32) {
+    d.forward_reduced(x, rows, y, threads);
+    return;
+  }
+  if (d.observer) {
+    auto& m = *d.observer;
+    m.resize(static_cast<size_t>(d.k), 0.f);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < d.k; ++c) m[c] = std::max(m[c], std::fabs(x[r * d.k + c]));
+  }
   if (d.fixed_rows == 0) {
     // brgemm: rows are bit-identical whatever the call's row count, so any split is exact.
     const int64_t body = rows / kBodyRows * kBodyRows;

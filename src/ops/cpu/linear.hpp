@@ -19,23 +19,46 @@
 // bit-identical rows at the cost of the padding rows' FLOPs (checked with ONEDNN_MAX_CPU_ISA=AVX2,
 // AVX and SSE41: the tests pass bit for bit).
 //
+// Reduced precision (opt-in, Precision below; the arithmetic is in ops/cpu/low_precision.hpp):
+//   BFloat16  weights stored bf16 at construction, each call's activations rounded to bf16,
+//             fp32 accumulation, the epilogue fused in fp32 as above.
+//   Int8      weights symmetric s8 per output channel, activations u8 asymmetric per row (dynamic, per
+//             token), int32 sums from oneDNN, then our own fp32 epilogue (scales, bias,
+//             activation or residual add): oneDNN 2.6's fused int8 epilogues cannot scale by row.
+// Both need oneDNN's brgemm kernels on a CPU with the instructions for them (AVX512-BF16 or
+// AMX-BF16; AVX512-VNNI or AMX-INT8): elsewhere the constructor throws sembed::Error naming the
+// instructions missing, rather than run a slow or 16-bit-saturating fallback. Rows stay
+// bit-identical whatever the batch (per-row quantization, exact int32 sums; checked in
+// tests/ops/linear_precision_test.cpp).
+//
 // Thread safety: const methods may run concurrently; primitives are cached under a lock and
 // oneDNN scratch space is per calling thread (user-managed scratchpad).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace sembed::ops::cpu {
 
 enum class Epilogue { None, Gelu, Tanh, Relu, Accumulate };
+enum class Precision { Float32, BFloat16, Int8 };
+const char* to_string(Precision p);  // "float32", "bf16", "int8"
+
+// oneDNN's kernel for a matmul of this precision on this CPU (e.g. "brg:avx512_core_vnni"), or
+// the Error text saying why it cannot run here: what `sembed info` reports per dtype.
+std::string matmul_kernel_for(Precision precision);
 
 class Linear {
  public:
   // weight: [out_features, in_features] row-major; bias: [out_features] or nullptr. Both are
   // copied; the caller's memory may go away after construction.
+  // Int8 only: input_max [in_features], the largest |x_k| per input column seen on calibration
+  // text (observe_inputs), for the smoothing of low_precision.hpp; nullptr: none.
   Linear(const float* weight, const float* bias, int64_t out_features, int64_t in_features,
-         Epilogue epilogue);
+         Epilogue epilogue, Precision precision = Precision::Float32,
+         const float* input_max = nullptr);
   ~Linear();
   Linear(Linear&&) noexcept;
   Linear& operator=(Linear&&) noexcept;
@@ -44,8 +67,16 @@ class Linear {
   // With Epilogue::Accumulate, y holds the residual on entry. Uses `threads` threads.
   void forward(const float* x, int64_t rows, float* y, int threads) const;
 
+  // Calibration: while set (non-null), every Float32 forward() raises column_max[k] (sized
+  // in_features) to the largest |x_k| it is given. Not thread-safe: for single-threaded use at
+  // load time only.
+  void observe_inputs(std::vector<float>* column_max) const;
+
   int64_t in_features() const;
   int64_t out_features() const;
+  Precision precision() const;
+  // Bytes held by the prepacked weight (bf16 and int8: about ½ and ¼ of fp32).
+  size_t weight_bytes() const;
   // oneDNN's implementation name for a given row count, e.g. "brg:avx512_core" (for benches).
   const char* implementation(int64_t rows, int threads) const;
   // Compiled kernels held now: one per recent (row count, thread count), at most a fixed bound

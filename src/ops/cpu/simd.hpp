@@ -112,4 +112,21 @@ inline v16 exp(v16 x) {
   return underflow ? splat(0.f) : p * scale;
 }
 
+// erf on 16 lanes: Abramowitz & Stegun 7.1.26, erf(|x|) = 1 - t·P(t)·exp(-x²) with
+// t = 1/(1 + 0.3275911|x|), absolute error at most 1.5e-7 (a few float ulps near 1). Used where
+// that error is far below the arithmetic's own (the int8 matmul epilogue), never on fp32 paths,
+// which keep std::erf.
+inline v16 erf(v16 x) {
+  const v16 a = x < splat(0.f) ? -x : x;
+  const v16 t = splat(1.f) / (splat(1.f) + a * 0.3275911f);
+  v16 p = splat(1.061405429f);
+  p = p * t - 1.453152027f;
+  p = p * t + 1.421413741f;
+  p = p * t - 0.284496736f;
+  p = p * t + 0.254829592f;
+  p = p * t;
+  const v16 y = splat(1.f) - p * exp(-(a * a));
+  return x < splat(0.f) ? -y : y;
+}
+
 }  // namespace sembed::ops::cpu::simd
