@@ -156,10 +156,13 @@ def peer_env(threads: int) -> dict:
 
 def peer_command(key: str, model_dir: str, threads: int, ctx: dict) -> list[str]:
     py = sys.executable
-    if key == "sembed":
-        return [ctx["driver"], "--model", model_dir, "--threads", str(threads)]
+    if key in ("sembed", "sembed-bf16", "sembed-int8"):
+        dtype = {"sembed": "float32", "sembed-bf16": "bf16", "sembed-int8": "int8"}[key]
+        return [ctx["driver"], "--model", model_dir, "--threads", str(threads), "--dtype", dtype]
     if key == "torch":
         return [py, os.path.join(PEERS, "st_torch.py"), model_dir, str(threads)]
+    if key == "torch-bf16":
+        return [py, os.path.join(PEERS, "st_torch.py"), model_dir, str(threads), "32", "bf16"]
     if key == "sembed-py":
         return [ctx["sembed_python"], os.path.join(PEERS, "sembed_py.py"), model_dir, str(threads)]
     onnx_file = {"ort": "model.onnx", "ort-O2": "model_O2.onnx",
@@ -170,6 +173,9 @@ def peer_command(key: str, model_dir: str, threads: int, ctx: dict) -> list[str]
 
 PEER_LABELS = {
     "sembed": "sembed (fp32)",
+    "sembed-bf16": "sembed --dtype bf16",
+    "sembed-int8": "sembed --dtype int8",
+    "torch-bf16": "sentence-transformers + torch, bf16 autocast",
     "sembed-py": "sembed Python package (fp32)",
     "torch": "sentence-transformers + torch (fp32)",
     "ort": "ONNX Runtime fp32",
@@ -756,7 +762,7 @@ def main() -> None:
     ctx: dict = {"onnx_dirs": {}, "sembed_python": args.sembed_python
                  or os.path.join(ROOT, "build-pip", "venv", "bin", "python")}
     enc_binary = None
-    if "sembed" in args.peers:
+    if any(p.startswith("sembed") and p != "sembed-py" for p in args.peers):
         if args.no_build:
             ctx["driver"] = os.path.join(build_dir, "bench", "sembed_peer_bench")
             e = os.path.join(build_dir, "bench", "encoder_bench")

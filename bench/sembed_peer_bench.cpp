@@ -3,7 +3,7 @@
 // sembed is timed exactly as the Python peers are: wall clock around one public-API encode call
 // (tokenization, batching, encoder, pooling, normalisation included).
 //
-//   sembed_peer_bench --model DIR --threads N [--batch 32]
+//   sembed_peer_bench --model DIR --threads N [--batch 32] [--dtype float32|bf16|int8]
 //
 // Not a Google Benchmark binary despite the *_bench.cpp name (bench/CMakeLists.txt links every
 // *_bench.cpp with benchmark::benchmark; this one has its own main and uses none of it).
@@ -97,7 +97,7 @@ std::vector<std::string> read_lines(const std::string& path) {
 }
 
 int usage() {
-  std::cerr << "usage: sembed_peer_bench --model DIR --threads N [--batch 32]\n"
+  std::cerr << "usage: sembed_peer_bench --model DIR --threads N [--batch 32] [--dtype float32]\n"
                "then commands on stdin, see bench/peers/protocol.py\n";
   return 2;
 }
@@ -108,6 +108,7 @@ int main(int argc, char** argv) {
   std::string model_dir;
   int threads = 0;
   size_t batch = 32;
+  std::string dtype = "float32";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) return usage();
@@ -117,6 +118,8 @@ int main(int argc, char** argv) {
       threads = std::atoi(argv[++i]);
     else if (a == "--batch")
       batch = static_cast<size_t>(std::atol(argv[++i]));
+    else if (a == "--dtype")
+      dtype = argv[++i];
     else
       return usage();
   }
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
   try {
     sembed::LoadOptions lo;
     lo.threads = threads;
+    lo.dtype = sembed::parse_dtype(dtype);
     model = sembed::Model::load(model_dir, lo);
   } catch (const std::exception& e) {
     reply_error(std::string("load: ") + e.what());
@@ -135,7 +139,8 @@ int main(int argc, char** argv) {
   {
     std::ostringstream o;
     o << "{\"ready\": true, \"peak_rss_mb\": " << peak_rss_mb() << ", \"engine\": \"sembed "
-      << json_escape(info.weight_dtype) << " " << info.num_layers << "x" << info.hidden_size
+      << json_escape(std::string(sembed::to_string(info.dtype))) << " ("
+      << json_escape(info.matmul_kernel) << ") " << info.num_layers << "x" << info.hidden_size
       << "\", \"threads\": " << threads << ", \"max_seq_length\": " << info.max_seq_length
       << ", \"load_seconds\": " << info.load_seconds << "}";
     reply(o.str());
