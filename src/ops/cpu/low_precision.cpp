@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "ops/cpu/parallel.hpp"
@@ -102,20 +103,49 @@ void quantize_rows_int8(const float* x, size_t rows, size_t cols, int8_t* q, flo
 
 void quantize_rows_uint8(const float* x, size_t rows, size_t cols, uint8_t* q, float* scales,
                          int32_t* zero_points, int threads, const float* column_scale) {
-  for_each_scaled_row(x, rows, cols, column_scale, threads, [&](size_t r, const float* in) {
-    float lo = 0.f, hi = 0.f;
-    for (size_t c = 0; c < cols; ++c) {
-      lo = std::min(lo, in[c]);
-      hi = std::max(hi, in[c]);
+  // Explicit 16-lane loops: the compiler left the plain ones scalar (the float -> u8 narrowing
+  // and the min/max reductions), and this pass was 32% of an int8 run on long texts.
+  using simd::v16;
+  using simd::vi16;
+  typedef uint8_t vu8 __attribute__((vector_size(16)));
+  constexpr size_t W = simd::kWidth;
+  const size_t body = cols / W * W;
+  parallel_for(threads_for(rows * cols, threads), rows, [&](size_t r0, size_t r1) {
+    for (size_t r = r0; r < r1; ++r) {
+      const float* in = x + r * cols;
+      auto value = [&](size_t c) {
+        const v16 v = simd::load(in + c);
+        return column_scale ? v * simd::load(column_scale + c) : v;
+      };
+      auto scalar = [&](size_t c) { return column_scale ? in[c] * column_scale[c] : in[c]; };
+      v16 vlo = simd::splat(0.f), vhi = simd::splat(0.f);
+      for (size_t c = 0; c < body; c += W) {
+        const v16 v = value(c);
+        vlo = v < vlo ? v : vlo;
+        vhi = simd::max(vhi, v);
+      }
+      float lo = -simd::hmax(-vlo), hi = simd::hmax(vhi);
+      for (size_t c = body; c < cols; ++c) {
+        lo = std::min(lo, scalar(c));
+        hi = std::max(hi, scalar(c));
+      }
+      const float scale = hi > lo ? (hi - lo) / 255.f : 1.f;
+      const float inv = hi > lo ? 255.f / (hi - lo) : 0.f;
+      const float zero = std::clamp(round_even(-lo * inv), 0.f, 255.f);
+      uint8_t* o = q + r * cols;
+      const v16 shifter = simd::splat(12582912.f), top = simd::splat(255.f);
+      for (size_t c = 0; c < body; c += W) {
+        v16 v = ((value(c) * inv + shifter) - shifter) + zero;  // round_even, vectorised
+        v = v < simd::splat(0.f) ? simd::splat(0.f) : v;
+        v = v > top ? top : v;
+        const vu8 b = __builtin_convertvector(__builtin_convertvector(v, vi16), vu8);
+        std::memcpy(o + c, &b, sizeof(b));
+      }
+      for (size_t c = body; c < cols; ++c)
+        o[c] = static_cast<uint8_t>(std::clamp(round_even(scalar(c) * inv) + zero, 0.f, 255.f));
+      scales[r] = scale;
+      zero_points[r] = static_cast<int32_t>(zero);
     }
-    const float scale = hi > lo ? (hi - lo) / 255.f : 1.f;
-    const float inv = hi > lo ? 255.f / (hi - lo) : 0.f;
-    const float zero = std::clamp(round_even(-lo * inv), 0.f, 255.f);
-    uint8_t* o = q + r * cols;
-    for (size_t c = 0; c < cols; ++c)
-      o[c] = static_cast<uint8_t>(std::clamp(round_even(in[c] * inv) + zero, 0.f, 255.f));
-    scales[r] = scale;
-    zero_points[r] = static_cast<int32_t>(zero);
   });
 }
 
