@@ -2,7 +2,7 @@
 """Quality of the reduced-precision dtypes (--dtype bf16, int8) against float32, per model.
 
 For each model and dtype, every distinct sentence of the STS benchmark's test split
-(tests/data/stsbenchmark/sts-test.csv, 2,758 pairs) is embedded with `sembed embed --dtype D`,
+(tests/data/stsbenchmark/sts-test.csv: 1,379 pairs, 2,552 distinct sentences) is embedded with `sembed embed --dtype D`,
 and the report gives:
 - cosine between each sentence's D embedding and its float32 embedding: min, 1st percentile,
   median, over all sentences;

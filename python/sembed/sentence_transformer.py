@@ -56,6 +56,9 @@ class SentenceTransformer:
     downloads); None loads the default model as the `sembed` CLI finds it ($SEMBED_MODEL, then
     ~/.cache/sembed/models/all-MiniLM-L6-v2). `threads`: threads per encode call; None follows
     $OMP_NUM_THREADS, then the process's CPU affinity / cgroup quota, then the physical cores.
+    `dtype`: the encoder's matmul arithmetic, "float32" (exact), "bf16" or "int8" (faster on CPUs
+    with the instructions, approximate; docs/precision.md has the measured quality); a CPU without
+    them raises ValueError naming what is missing.
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class SentenceTransformer:
         model_name_or_path: str | os.PathLike | None = None,
         *,
         threads: int | None = None,
+        dtype: str = "float32",
         device: str | None = None,
         prompts: dict[str, str] | None = None,
         default_prompt_name: str | None = None,
@@ -80,9 +84,12 @@ class SentenceTransformer:
         self._name_or_path = model_name_or_path
         self._cache_folder = cache_folder
         self._threads_arg = threads
+        self._dtype = dtype
         self.model_dir = resolve_model(model_name_or_path, cache_folder)
         enter_engine("loading a model")
-        self._model = _sembed.Model.load(self.model_dir, threads if threads is not None else default_threads())
+        self._model = _sembed.Model.load(
+            self.model_dir, threads if threads is not None else default_threads(), dtype
+        )
         self._info = self._model.info()
 
         # sentence-transformers' precedence: the caller's prompts, then the model's saved ones
@@ -111,6 +118,7 @@ class SentenceTransformer:
             "similarity_fn_name": self._similarity_fn_name,
             "truncate_dim": self.truncate_dim,
             "max_seq_length": self._max_seq_length,
+            "dtype": self._dtype,
         }
         return (_unpickle, (self.model_dir, self._threads_arg, state))
 
@@ -332,7 +340,7 @@ class SentenceTransformer:
 
 
 def _unpickle(model_dir: str, threads: int | None, state: dict) -> SentenceTransformer:
-    model = SentenceTransformer(model_dir, threads=threads)
+    model = SentenceTransformer(model_dir, threads=threads, dtype=state.get("dtype", "float32"))
     model.prompts = state["prompts"]
     model.default_prompt_name = state["default_prompt_name"]
     model.similarity_fn_name = state["similarity_fn_name"]

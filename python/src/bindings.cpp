@@ -82,6 +82,10 @@ nb::dict info_dict(const sembed::ModelInfo& info) {
   d["default_prompt_name"] = info.default_prompt_name;
   d["weight_file"] = info.weight_file;
   d["weight_dtype"] = info.weight_dtype;
+  d["dtype"] = std::string(sembed::to_string(info.dtype));
+  d["matmul_kernel"] = info.matmul_kernel;
+  d["matmul_weight_bytes"] = info.matmul_weight_bytes;
+  d["cpu_features"] = info.cpu_features;
   d["parameter_count"] = info.parameter_count;
   d["load_seconds"] = info.load_seconds;
   d["notes"] = info.notes;
@@ -115,11 +119,14 @@ NB_MODULE(_sembed, m) {
   nb::class_<sembed::Model>(m, "Model")
       .def_static(
           "load",
-          [](const std::string& dir, int threads) {
+          [](const std::string& dir, int threads, const std::string& dtype) {
+            sembed::LoadOptions options;
+            options.threads = threads;
+            options.dtype = sembed::parse_dtype(dtype);
             nb::gil_scoped_release release;
-            return sembed::Model::load(dir, sembed::LoadOptions{threads});
+            return sembed::Model::load(dir, options);
           },
-          "dir"_a, "threads"_a = 0)
+          "dir"_a, "threads"_a = 0, "dtype"_a = "float32")
       .def(
           "encode",
           [](const sembed::Model& model, std::vector<std::string> texts, size_t batch_size,
