@@ -278,5 +278,54 @@ class LongText(unittest.TestCase):
             self.assertIn(message, r.stderr.decode(), args)
 
 
+class Dtype(unittest.TestCase):
+    """--dtype bf16 / int8 (docs/precision.md): close to sentence-transformers' fp32 seed
+    embeddings, or refused by name where the CPU lacks the instructions; sembed info says
+    which kernels this CPU runs."""
+    NEEDS = {"bf16": "AVX512-BF16", "int8": "AVX512-VNNI"}
+    MIN_COSINE = {"bf16": 0.999, "int8": 0.99}
+
+    def test_reduced_precision_is_close_or_refused_by_name(self):
+        info = json.loads(ok("info", "--json").stdout)
+        for dtype in ("bf16", "int8"):
+            kernel = info["matmul_kernels"][dtype]
+            r = subprocess.run([SEMBED, "embed", "-f", "json", "--dtype", dtype, *SEED],
+                               capture_output=True, timeout=300)
+            if not kernel.startswith("brg"):  # this CPU lacks the instructions
+                self.assertEqual(r.returncode, 1, dtype)
+                self.assertIn(self.NEEDS[dtype], r.stderr.decode(), dtype)
+                self.assertNotIn(self.NEEDS[dtype], info["cpu_features"])
+                continue
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+            got = np.array(json.loads(r.stdout), dtype=np.float64)
+            ref = np.array(REF["seed_embeddings"], dtype=np.float64)
+            cos = (got * ref).sum(1) / np.linalg.norm(got, axis=1) / np.linalg.norm(ref, axis=1)
+            self.assertGreaterEqual(cos.min(), self.MIN_COSINE[dtype], dtype)
+            self.assertFalse(np.array_equal(got, ref), dtype)  # it really ran that dtype
+
+    def test_refused_by_name_where_onednn_may_not_use_the_instructions(self):
+        # ONEDNN_MAX_CPU_ISA=AVX2 hides AVX-512 from oneDNN, as on an AVX2-only CPU.
+        env = dict(os.environ, ONEDNN_MAX_CPU_ISA="AVX2")
+        for dtype in ("bf16", "int8"):
+            r = subprocess.run([SEMBED, "embed", "--dtype", dtype, "x"], capture_output=True,
+                               timeout=60, env=env)
+            self.assertEqual(r.returncode, 1, r.stderr.decode())
+            self.assertIn(f"dtype {dtype} needs {self.NEEDS[dtype]}", r.stderr.decode())
+        info = subprocess.run([SEMBED, "info", "--json"], capture_output=True, timeout=60, env=env)
+        self.assertEqual(info.returncode, 0, info.stderr.decode())
+        kernels = json.loads(info.stdout)["matmul_kernels"]
+        self.assertTrue(kernels["float32"].startswith("gemm"), kernels)
+        self.assertIn("AVX512-VNNI", kernels["int8"])
+
+    def test_float32_is_the_default_and_exact(self):
+        self.assertEqual(ok("embed", "--dtype", "float32", *SEED).stdout, ok("embed", *SEED).stdout)
+
+    def test_unknown_dtype_is_an_error_listing_the_choices(self):
+        r = subprocess.run([SEMBED, "embed", "--dtype", "fp16", "x"], capture_output=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("unknown dtype 'fp16' (choose one of float32, bf16, int8)", r.stderr.decode())
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

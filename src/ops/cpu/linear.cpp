@@ -202,7 +202,20 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
   d.epilogue = epilogue;
   d.precision = precision;
   const dt weight_type = precision == Precision::Int8 ? dt::s8 : d.src_type();
-  auto probe = d.make_pd(kLayoutProbeRows, dnnl::memory::desc({d.k, d.n}, weight_type, tag::any));
+  const bool bf16 = precision == Precision::BFloat16;
+  auto refuse = [&](const std::string& why) {
+    return Error(std::string("dtype ") + to_string(precision) + " needs " +
+                 (bf16 ? "AVX512-BF16 or AMX-BF16" : "AVX512-VNNI or AMX-INT8") +
+                 " instructions, which oneDNN does not find on this CPU (" + why +
+                 "); use dtype float32");
+  };
+  dnnl::matmul::primitive_desc probe;
+  try {
+    probe = d.make_pd(kLayoutProbeRows, dnnl::memory::desc({d.k, d.n}, weight_type, tag::any));
+  } catch (const dnnl::error&) {
+    if (precision == Precision::Float32) throw;
+    throw refuse("it has no kernel at all for them");  // e.g. bf16 below AVX-512
+  }
   d.weights_desc = probe.weights_desc();
   d.weights = dnnl::memory(d.weights_desc, engine());
   // oneDNN's "brgemm" kernels were measured to give every row the same bits whatever the row and
@@ -215,14 +228,9 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
   d.fixed_rows = is_brgemm(1) && is_brgemm(kLayoutProbeRows) ? 0 : kFallbackBlockRows;
   if (precision != Precision::Float32) {
     const std::string impl = impl_name(kLayoutProbeRows);
-    const bool bf16 = precision == Precision::BFloat16;
     const bool native = impl.find("amx") != std::string::npos ||
                         impl.find(bf16 ? "bf16" : "vnni") != std::string::npos;
-    if (d.fixed_rows != 0 || !native)
-      throw Error(std::string("dtype ") + to_string(precision) + " needs a CPU with " +
-                  (bf16 ? "AVX512-BF16 or AMX-BF16" : "AVX512-VNNI or AMX-INT8") +
-                  " instructions, which this one lacks (oneDNN would run '" + impl +
-                  "'); use dtype float32");
+    if (d.fixed_rows != 0 || !native) throw refuse("it would run '" + impl + "'");
   }
   // HF stores [out, in] row-major: as the [in, out] matrix oneDNN wants, that is strides {1, in}.
   const dnnl::memory::dims plain_strides = {1, d.k};
