@@ -31,7 +31,8 @@ from ._threads import default_threads
 logger = logging.getLogger(__name__)
 
 _PRECISIONS = ("float32", "int8", "uint8", "binary", "ubinary")
-_OUTPUT_VALUES = ("sentence_embedding", "token_embeddings")
+_OUTPUT_VALUES = ("sentence_embedding", "token_embeddings", "chunks")
+_LONG_TEXT = ("truncate", "chunk")
 
 # Constructor arguments of sentence_transformers.SentenceTransformer that sembed accepts only at
 # their "nothing special" value (anything else would change what the model is or does).
@@ -236,6 +237,8 @@ class SentenceTransformer:
         truncate_dim: int | None = None,
         pool: Any = None,
         chunk_size: int | None = None,
+        long_text: str = "truncate",
+        chunk_overlap: int = 32,
         **kwargs: Any,
     ):
         """Embeds `inputs` (a string or a sequence of strings) as sentence-transformers does.
@@ -243,6 +246,12 @@ class SentenceTransformer:
         Returns a float32 [n, dim] array (1-D for a single string), an int8/uint8 array for the
         quantized precisions, a list of 1-D arrays with convert_to_numpy=False, or, with
         output_value="token_embeddings", a list of [n_tokens, hidden] arrays.
+
+        sembed's own: long_text="chunk" embeds a text longer than max_seq_length whole, as the
+        token-weighted mean of windows that share chunk_overlap tokens (docs/long-text.md);
+        output_value="chunks" returns, per text, a dict of its windows: "embeddings" [windows,
+        dim] (each window embedded as encode would embed it) and "token_begin", "token_end",
+        "char_begin", "char_end" (the text's tokens and code points each window covers).
         """
         if inputs is None:
             if "sentences" not in kwargs:
@@ -269,6 +278,15 @@ class SentenceTransformer:
             )
         if precision not in _PRECISIONS:
             raise ValueError(f"Precision {precision!r} is not supported, must be one of {list(_PRECISIONS)}")
+        if long_text not in _LONG_TEXT:
+            raise ValueError(f"encode(): long_text={long_text!r} is not supported, must be one of {list(_LONG_TEXT)}")
+        if not isinstance(chunk_overlap, int) or isinstance(chunk_overlap, bool) or chunk_overlap < 0:
+            raise ValueError(f"encode(): chunk_overlap must be a non-negative integer, got {chunk_overlap!r}")
+        if output_value == "chunks" and (precision != "float32" or normalize_embeddings or truncate_dim):
+            raise ValueError(
+                "encode(): output_value='chunks' gives each window's float32 embedding as the model "
+                "outputs it; precision, normalize_embeddings and truncate_dim do not apply"
+            )
         truncate_dim = truncate_dim if truncate_dim is not None else self.truncate_dim
         _check_truncate_dim(truncate_dim, "encode()")
 
@@ -291,9 +309,17 @@ class SentenceTransformer:
                 result = util.quantize_embeddings(result, precision=precision)
             return result[0] if single else result
 
+        if output_value == "chunks":
+            result = _call_engine(
+                self._model.encode_chunks, texts, batch_size, None, self._max_seq_length, prompt, progress, chunk_overlap
+            )
+            return result[0] if single else result
+
         if not texts:
             return np.array([]) if convert_to_numpy else []
-        embeddings = _call_engine(self._model.encode, texts, batch_size, None, self._max_seq_length, prompt, progress)
+        embeddings = _call_engine(
+            self._model.encode, texts, batch_size, None, self._max_seq_length, prompt, progress, long_text, chunk_overlap
+        )
         if truncate_dim is not None:
             embeddings = embeddings[:, :truncate_dim]
         if normalize_embeddings:

@@ -46,7 +46,9 @@ std::function<void(size_t, size_t)> progress_callback(nb::object progress) {
 
 sembed::EncodeOptions make_options(size_t batch_size, std::optional<bool> normalize,
                                    std::optional<size_t> max_length,
-                                   std::optional<std::string> prompt, nb::object progress) {
+                                   std::optional<std::string> prompt, nb::object progress,
+                                   const std::string& long_text = "truncate",
+                                   size_t chunk_overlap = sembed::EncodeOptions{}.chunk_overlap) {
   if (batch_size == 0) throw nb::value_error("batch_size must be a positive integer, got 0");
   sembed::EncodeOptions options;
   options.batch_size = batch_size;
@@ -57,6 +59,8 @@ sembed::EncodeOptions make_options(size_t batch_size, std::optional<bool> normal
   // include_prompt: false, leaves its tokens out of the pooling.
   options.prompt = std::move(prompt);
   options.progress = progress_callback(progress);
+  options.long_text = sembed::parse_long_text(long_text);
+  options.chunk_overlap = chunk_overlap;
   return options;
 }
 
@@ -131,8 +135,10 @@ NB_MODULE(_sembed, m) {
           "encode",
           [](const sembed::Model& model, std::vector<std::string> texts, size_t batch_size,
              std::optional<bool> normalize, std::optional<size_t> max_length,
-             std::optional<std::string> prompt, nb::object progress) {
-            const auto options = make_options(batch_size, normalize, max_length, prompt, progress);
+             std::optional<std::string> prompt, nb::object progress, const std::string& long_text,
+             size_t chunk_overlap) {
+            const auto options = make_options(batch_size, normalize, max_length, prompt, progress,
+                                              long_text, chunk_overlap);
             sembed::Matrix result;
             {
               nb::gil_scoped_release release;
@@ -141,8 +147,44 @@ NB_MODULE(_sembed, m) {
             return to_numpy(std::move(result));
           },
           "texts"_a, "batch_size"_a = 32, "normalize"_a = nb::none(), "max_length"_a = nb::none(),
-          "prompt"_a = nb::none(), "progress"_a = nb::none(),
+          "prompt"_a = nb::none(), "progress"_a = nb::none(), "long_text"_a = "truncate",
+          "chunk_overlap"_a = sembed::EncodeOptions{}.chunk_overlap,
           "float32 [len(texts), dimension] sentence embeddings, rows in input order.")
+      .def(
+          "encode_chunks",
+          [](const sembed::Model& model, std::vector<std::string> texts, size_t batch_size,
+             std::optional<bool> normalize, std::optional<size_t> max_length,
+             std::optional<std::string> prompt, nb::object progress, size_t chunk_overlap) {
+            const auto options = make_options(batch_size, normalize, max_length, prompt, progress,
+                                              "chunk", chunk_overlap);
+            std::vector<sembed::ChunkedText> per_text;
+            {
+              nb::gil_scoped_release release;
+              per_text = model.encode_chunks(texts, options);
+            }
+            nb::list out;
+            for (auto& t : per_text) {
+              std::vector<size_t> token_begin, token_end, char_begin, char_end;
+              for (const auto& c : t.chunks) {
+                token_begin.push_back(c.token_begin);
+                token_end.push_back(c.token_end);
+                char_begin.push_back(c.char_begin);
+                char_end.push_back(c.char_end);
+              }
+              nb::dict d;
+              d["embeddings"] = to_numpy(std::move(t.embeddings));
+              d["token_begin"] = token_begin;
+              d["token_end"] = token_end;
+              d["char_begin"] = char_begin;
+              d["char_end"] = char_end;
+              out.append(d);
+            }
+            return out;
+          },
+          "texts"_a, "batch_size"_a = 32, "normalize"_a = nb::none(), "max_length"_a = nb::none(),
+          "prompt"_a = nb::none(), "progress"_a = nb::none(),
+          "chunk_overlap"_a = sembed::EncodeOptions{}.chunk_overlap,
+          "Per text: its token windows (token and character ranges) and each window's embedding.")
       .def(
           "encode_tokens",
           [](const sembed::Model& model, std::vector<std::string> texts, size_t batch_size,
