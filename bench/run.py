@@ -51,6 +51,7 @@ def reexec_in_venv(python: str | None) -> None:
 
 
 sys.path.insert(0, PEERS)
+import machine  # noqa: E402  (bench/peers/machine.py)
 
 
 # ----------------------------------------------------------------------------------- peers
@@ -633,7 +634,8 @@ def targets(groups: list[dict], encoder: dict | None) -> list[dict]:
 def markdown(report: dict) -> str:
     m = report["meta"]
     lines = [f"# sembed benchmark — {m['date']} — {m['label']}", "",
-             f"- machine: {m['cpu']}, {m['cores']} cores, {m['host']}; load average at start "
+             f"- machine: {m['cpu']}, {m['cores']} cores, ISA flags {', '.join(m.get('isa', [])) or '?'}, "
+             f"{m['host']}; load average at start "
              f"{m['loadavg_start']}, end {m['loadavg_end']}"
              + (f"; engines ran at niceness {m['nice']:+d}" if m.get("nice") else ""),
              f"- sembed: {m['sembed_commit']}; peers: "
@@ -806,11 +808,10 @@ def main() -> None:
             return "?"
 
     dirty = " (with uncommitted changes)" if git("status", "--porcelain", "--", "src", "include") else ""
-    cpu = platform.processor()
+    cpu, isa = platform.processor(), []
     try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
+        cpu, isa, _ = machine.cpu()
+    except OSError:
         pass
     now = datetime.datetime.now(datetime.timezone.utc)
     label = args.label or socket.gethostname()
@@ -821,7 +822,7 @@ def main() -> None:
                 engines.setdefault(k, r["engine"])
     report = {
         "meta": {"date": now.strftime("%Y-%m-%d %H:%M UTC"), "label": label, "host": socket.gethostname(),
-                 "cpu": cpu, "cores": os.cpu_count(), "mode": args.mode,
+                 "cpu": cpu, "isa": isa, "cores": os.cpu_count(), "mode": args.mode,
                  "command": "python3 bench/run.py " + " ".join(sys.argv[1:]),
                  "sembed_commit": git("rev-parse", "--short", "HEAD") + dirty,
                  "engines": engines, "loadavg_start": load_start, "loadavg_end": loadavg(),
