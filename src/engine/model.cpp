@@ -4,16 +4,17 @@
 #include <chrono>
 
 #include "engine/embedding_cache.hpp"
-
 #include "engine/int8_calibration.hpp"
 #include "engine/model_impl.hpp"
-#include "ops/cpu/cpu_features.hpp"
-#include "ops/cpu/parallel.hpp"
 #include "loader/encoder_tensor_names.hpp"
 #include "loader/weight_store.hpp"
+#include "ops/cpu/cpu_features.hpp"
+#include "ops/cpu/parallel.hpp"
 
 namespace sembed {
+namespace {
 
+// The encoder arithmetic for a public dtype.
 ops::cpu::Precision matmul_precision(DType dtype) {
   switch (dtype) {
     case DType::Float32:
@@ -25,6 +26,8 @@ ops::cpu::Precision matmul_precision(DType dtype) {
   }
   return ops::cpu::Precision::Float32;
 }
+
+}  // namespace
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
@@ -49,7 +52,8 @@ LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opti
                               static_cast<size_t>(directory.encoder.max_tokens())));
   model::TransformerEncoder encoder(directory.encoder, weights, matmul_precision(options.dtype),
                                     &calibration);
-  auto impl = std::make_unique<Model::Impl>(std::move(directory), std::move(tok), std::move(encoder));
+  auto impl =
+      std::make_unique<Model::Impl>(std::move(directory), std::move(tok), std::move(encoder));
   impl->threads = options.threads > 0 ? options.threads : physical_core_count();
   static std::atomic<uint64_t> next_cache_id{1};
   impl->cache_id = next_cache_id++;

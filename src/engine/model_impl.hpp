@@ -86,8 +86,6 @@ struct LoadedModel {
   loader::WeightStore weights;
 };
 LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& options);
-// The encoder arithmetic for a public dtype.
-ops::cpu::Precision matmul_precision(DType dtype);
 
 // Physical cores of this machine (not hyper-threads); at least 1.
 int physical_core_count();

@@ -52,7 +52,6 @@ Workspace& thread_workspace() {
 struct TransformerEncoder::Impl {
   loader::EncoderConfig config;
   EncoderWeights weights;
-  ops::cpu::Precision precision = ops::cpu::Precision::Float32;
 
   // Throws sembed::Error naming the sequence and token at fault.
   void validate(const PackedBatch& batch, bool want_pooler) const {
@@ -101,7 +100,6 @@ TransformerEncoder::TransformerEncoder(const loader::EncoderConfig& config,
                                        const PackedBatch* calibration)
     : impl_(std::make_unique<Impl>()) {
   impl_->config = config;
-  impl_->precision = precision;
   if (precision != ops::cpu::Precision::Int8 || !calibration || calibration->num_tokens() == 0) {
     impl_->weights = bind_encoder_weights(config, weights, precision);
     return;
@@ -129,11 +127,10 @@ int TransformerEncoder::hidden_size() const { return impl_->config.hidden_size; 
 size_t TransformerEncoder::parameter_count() const { return impl_->weights.parameter_count; }
 bool TransformerEncoder::has_pooler() const { return impl_->weights.pooler.has_value(); }
 const loader::EncoderConfig& TransformerEncoder::config() const { return impl_->config; }
-ops::cpu::Precision TransformerEncoder::precision() const { return impl_->precision; }
 
 std::string TransformerEncoder::matmul_kernel() const {
   const auto& layers = impl_->weights.layers;
-  return layers.empty() ? "" : layers.front().qkv.implementation(128, 1);
+  return layers.empty() ? "" : layers.front().qkv.kernel();
 }
 
 size_t TransformerEncoder::matmul_weight_bytes() const {

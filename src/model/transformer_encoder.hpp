@@ -59,8 +59,7 @@ class TransformerEncoder {
   // Whether the checkpoint has a pooler (pooler_output can be requested).
   bool has_pooler() const;
   const loader::EncoderConfig& config() const;
-  ops::cpu::Precision precision() const;
-  // oneDNN's kernel for the first layer's projection at a typical row count (for `sembed info`).
+  // oneDNN's kernel for the first layer's q/k/v projection (Linear::kernel, for `sembed info`).
   std::string matmul_kernel() const;
   // Bytes the layers' prepacked matmul weights hold.
   size_t matmul_weight_bytes() const;

@@ -61,6 +61,7 @@ struct Linear::Impl {
   int64_t k = 0;  // in_features
   Epilogue epilogue = Epilogue::None;
   Precision precision = Precision::Float32;
+  std::string kernel;                // oneDNN's implementation at kLayoutProbeRows rows (kernel())
   std::vector<float> weight_scales;  // Int8: [n], w_j of low_precision.hpp
   std::vector<int32_t> weight_sums;  // Int8: [n], S_j of low_precision.hpp
   std::vector<float> bias_values;    // Int8: [n], applied by our epilogue (empty: no bias)
@@ -224,13 +225,13 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
   auto impl_name = [&](int64_t m) {
     return std::string(d.make_pd(m, d.weights_desc).impl_info_str());
   };
-  auto is_brgemm = [&](int64_t m) { return impl_name(m).rfind("brg", 0) == 0; };
-  d.fixed_rows = is_brgemm(1) && is_brgemm(kLayoutProbeRows) ? 0 : kFallbackBlockRows;
+  d.kernel = impl_name(kLayoutProbeRows);
+  auto is_brgemm = [](const std::string& impl) { return impl.rfind("brg", 0) == 0; };
+  d.fixed_rows = is_brgemm(impl_name(1)) && is_brgemm(d.kernel) ? 0 : kFallbackBlockRows;
   if (precision != Precision::Float32) {
-    const std::string impl = impl_name(kLayoutProbeRows);
-    const bool native = impl.find("amx") != std::string::npos ||
-                        impl.find(bf16 ? "bf16" : "vnni") != std::string::npos;
-    if (d.fixed_rows != 0 || !native) throw refuse("it would run '" + impl + "'");
+    const bool native = d.kernel.find("amx") != std::string::npos ||
+                        d.kernel.find(bf16 ? "bf16" : "vnni") != std::string::npos;
+    if (d.fixed_rows != 0 || !native) throw refuse("it would run '" + d.kernel + "'");
   }
   // HF stores [out, in] row-major: as the [in, out] matrix oneDNN wants, that is strides {1, in}.
   const dnnl::memory::dims plain_strides = {1, d.k};
@@ -246,7 +247,7 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
       d.input_scale.resize(K);
       for (size_t i = 0; i < K; ++i) d.input_scale[i] = 1.f / c[i];
     }
-    quantize_rows_int8(weight, N, K, q.data(), d.weight_scales.data(), 1,
+    quantize_rows_int8(weight, N, K, q.data(), d.weight_scales.data(),
                        c.empty() ? nullptr : c.data());
     d.weight_sums.assign(N, 0);
     for (size_t j = 0; j < N; ++j)
@@ -275,8 +276,7 @@ std::string matmul_kernel_for(Precision precision) {
   constexpr int64_t kSide = 256;
   const std::vector<float> zeros(static_cast<size_t>(kSide * kSide), 0.f);
   try {
-    return Linear(zeros.data(), nullptr, kSide, kSide, Epilogue::None, precision)
-        .implementation(kLayoutProbeRows, 1);
+    return Linear(zeros.data(), nullptr, kSide, kSide, Epilogue::None, precision).kernel();
   } catch (const Error& e) {
     return e.what();
   }
@@ -288,7 +288,7 @@ Linear& Linear::operator=(Linear&&) noexcept = default;
 
 int64_t Linear::in_features() const { return impl_->k; }
 int64_t Linear::out_features() const { return impl_->n; }
-Precision Linear::precision() const { return impl_->precision; }
+const std::string& Linear::kernel() const { return impl_->kernel; }
 void Linear::observe_inputs(std::vector<float>* column_max) const { impl_->observer = column_max; }
 size_t Linear::weight_bytes() const { return impl_->weights_desc.get_size(); }
 

@@ -74,9 +74,11 @@ class Linear {
 
   int64_t in_features() const;
   int64_t out_features() const;
-  Precision precision() const;
   // Bytes held by the prepacked weight (bf16 and int8: about ½ and ¼ of fp32).
   size_t weight_bytes() const;
+  // oneDNN's implementation at a typical row count, found at construction, e.g.
+  // "brg:avx512_core_vnni" (what `sembed info` reports).
+  const std::string& kernel() const;
   // oneDNN's implementation name for a given row count, e.g. "brg:avx512_core" (for benches).
   const char* implementation(int64_t rows, int threads) const;
   // Compiled kernels held now: one per recent (row count, thread count), at most a fixed bound

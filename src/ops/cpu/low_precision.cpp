@@ -68,37 +68,20 @@ void convert_rows_to_bf16(const float* x, size_t rows, size_t cols, uint16_t* ou
   });
 }
 
-// Calls fn(r, row) for every row of x [rows, cols], row being x's row r times column_scale
-// elementwise (x's row itself when column_scale is nullptr), rows shared between threads.
-template <typename Fn>
-void for_each_scaled_row(const float* x, size_t rows, size_t cols, const float* column_scale,
-                         int threads, Fn fn) {
-  parallel_for(threads_for(rows * cols, threads), rows, [&](size_t r0, size_t r1) {
-    thread_local std::vector<float> scaled;
-    for (size_t r = r0; r < r1; ++r) {
-      const float* in = x + r * cols;
-      if (column_scale) {
-        scaled.resize(cols);
-        for (size_t c = 0; c < cols; ++c) scaled[c] = in[c] * column_scale[c];
-        in = scaled.data();
-      }
-      fn(r, in);
-    }
-  });
-}
-
 void quantize_rows_int8(const float* x, size_t rows, size_t cols, int8_t* q, float* scales,
-                        int threads, const float* column_scale) {
-  for_each_scaled_row(x, rows, cols, column_scale, threads, [&](size_t r, const float* in) {
-    int8_t* o = q + r * cols;
-    float amax = 0.f;
-    for (size_t c = 0; c < cols; ++c) amax = std::max(amax, std::fabs(in[c]));
-    const float scale = amax > 0.f ? amax / 127.f : 1.f;
-    const float inv = amax > 0.f ? 127.f / amax : 0.f;
+                        const float* column_scale) {
+  std::vector<float> scaled(cols);
+  for (size_t r = 0; r < rows; ++r) {
     for (size_t c = 0; c < cols; ++c)
-      o[c] = static_cast<int8_t>(std::clamp(round_even(in[c] * inv), -127.f, 127.f));
-    scales[r] = scale;
-  });
+      scaled[c] = column_scale ? x[r * cols + c] * column_scale[c] : x[r * cols + c];
+    float amax = 0.f;
+    for (size_t c = 0; c < cols; ++c) amax = std::max(amax, std::fabs(scaled[c]));
+    const float inv = amax > 0.f ? 127.f / amax : 0.f;
+    int8_t* o = q + r * cols;
+    for (size_t c = 0; c < cols; ++c)
+      o[c] = static_cast<int8_t>(std::clamp(round_even(scaled[c] * inv), -127.f, 127.f));
+    scales[r] = amax > 0.f ? amax / 127.f : 1.f;
+  }
 }
 
 void quantize_rows_uint8(const float* x, size_t rows, size_t cols, uint8_t* q, float* scales,

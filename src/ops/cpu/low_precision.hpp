@@ -39,9 +39,10 @@ inline uint16_t to_bf16(float x) {
 void convert_rows_to_bf16(const float* x, size_t rows, size_t cols, uint16_t* out, int threads);
 
 // The weights' symmetric per-row (output channel) quantization above, of W_jk · column_scale[k]
-// (column_scale may be nullptr: 1): q [rows, cols], scales [rows].
+// (column_scale may be nullptr: 1): q [rows, cols], scales [rows]. Once per weight at load, on
+// the calling thread.
 void quantize_rows_int8(const float* x, size_t rows, size_t cols, int8_t* q, float* scales,
-                        int threads, const float* column_scale = nullptr);
+                        const float* column_scale = nullptr);
 
 // The activations' asymmetric per-row quantization above, of x_ik · column_scale[k]
 // (column_scale may be nullptr): q [rows, cols], scales and zero_points [rows].
