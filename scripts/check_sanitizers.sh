@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # AddressSanitizer + UndefinedBehaviorSanitizer over the whole unit suite, and a 60 s libFuzzer
-# smoke run of every fuzz/*_fuzz.cpp target. Part of scripts/test.sh (after the plain suite;
-# SEMBED_SANITIZERS=0 leaves it out);
-# ThreadSanitizer is scripts/check_thread_safety.sh. Each sanitizer has its own build folder.
+# smoke run of every fuzz/*_fuzz.cpp target. Part of scripts/test.sh, after the plain suite
+# (SEMBED_SANITIZERS=0 leaves it out). ThreadSanitizer is scripts/check_thread_safety.sh. Each
+# sanitizer has its own build folder.
 #   scripts/check_sanitizers.sh [asan] [fuzz]     (default: both)
 # Environment: SEMBED_FUZZ_SECONDS (default 60 per target).
 # Not run here: tokenizer_differential (label "slow", the same code as the unit tests' golden
 # cases, run in the plain build), PrecisionQuality.Mpnet* (3 minutes under ASan for the same
-# bf16/int8 code that PrecisionQuality.MiniLm* runs) and server.load_run (a timing-bound soak; RSS under ASan's
-# quarantine says nothing about sembed's own memory; server.hostile_clients reports its RSS
-# plateau there without enforcing it). Skipped tests fail it as in scripts/test.sh.
+# bf16/int8 code that PrecisionQuality.MiniLm* runs) and server.load_run (a timing-bound soak;
+# RSS under ASan's quarantine says nothing about sembed's own memory; server.hostile_clients
+# reports its RSS plateau there without enforcing it). Skipped tests fail it as in
+# scripts/test.sh.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
