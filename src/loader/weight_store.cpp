@@ -92,6 +92,7 @@ class WeightStoreBuilder {
     WeightStore ws;
     ws.source_ = std::move(source);
     for (auto& f : files_) ws.storage_.push_back(f);
+    ws.files_ = files_;
 
     std::map<std::string, std::string> found_in;  // raw name -> file
     for (const auto& p : pending_) {
@@ -291,6 +292,14 @@ const TensorView& WeightStore::require(std::string_view name,
     throw Error("tensor '" + std::string(name) + "' in " + source_ + " has shape " +
                 shape_string(t->shape) + ", expected " + shape_string(expected_shape));
   return *t;
+}
+
+std::shared_ptr<const void> WeightStore::mapping_of(const TensorView& t) const {
+  const auto* begin = reinterpret_cast<const uint8_t*>(t.data);
+  const size_t bytes = t.numel() * sizeof(float);
+  for (const auto& f : files_)
+    if (f->data() && begin >= f->data() && begin + bytes <= f->data() + f->size()) return f;
+  return nullptr;
 }
 
 size_t WeightStore::parameter_count() const {

@@ -23,6 +23,8 @@
 
 namespace sembed::loader {
 
+class MappedFile;
+
 struct TensorView {
   std::vector<int64_t> shape;
   const float* data = nullptr;  // float32, row-major, lives as long as the WeightStore
@@ -65,6 +67,11 @@ class WeightStore {
   size_t parameter_count() const;                                    // sum of numel()
   size_t zero_copy_tensors() const { return zero_copy_; }            // used in place from the map
 
+  // The memory holding t's data when t is used in place from a mapped file, or nullptr when it
+  // was converted into the store's own buffer. Holding the result keeps t.data valid after the
+  // store is gone, without keeping the converted buffer (a whole fp32 copy of an f16 model).
+  std::shared_ptr<const void> mapping_of(const TensorView& t) const;
+
   WeightStore() = default;
   WeightStore(WeightStore&&) noexcept = default;
   WeightStore& operator=(WeightStore&&) noexcept = default;
@@ -73,6 +80,7 @@ class WeightStore {
   friend class WeightStoreBuilder;
   std::map<std::string, TensorView, std::less<>> tensors_;
   std::vector<std::shared_ptr<const void>> storage_;  // mmaps and converted buffers kept alive
+  std::vector<std::shared_ptr<const MappedFile>> files_;  // the mmaps alone (mapping_of)
   std::vector<std::string> ignored_;
   std::vector<std::string> notes_;
   std::string source_;

@@ -26,6 +26,18 @@ class Binder {
     count_ += t.numel();
     return t.data;
   }
+  // The tensor in place when the store maps it from the file, else a copy; `owner` is set to
+  // what keeps the returned memory alive.
+  const float* shared(const std::string& name, std::vector<int64_t> shape,
+                      std::shared_ptr<const void>& owner) {
+    const loader::TensorView& t = store_.require(name, shape);
+    count_ += t.numel();
+    owner = store_.mapping_of(t);
+    if (owner) return t.data;
+    auto copy = std::make_shared<std::vector<float>>(t.data, t.data + t.numel());
+    owner = copy;
+    return copy->data();
+  }
   std::vector<float> copy(const std::string& name, std::vector<int64_t> shape) {
     const float* p = get(name, shape);
     size_t n = 1;
@@ -136,7 +148,7 @@ EncoderWeights bind_encoder_weights(const loader::EncoderConfig& c,
   const loader::EncoderTensorNames& n = c.names;
   Binder b(store, precision);
   EncoderWeights w;
-  w.word_embeddings = b.copy(n.word_embeddings, {c.vocab_size, H});
+  w.word_embeddings = b.shared(n.word_embeddings, {c.vocab_size, H}, w.word_embeddings_owner);
   if (n.position_embeddings.empty())
     ;  // rotary positions: no table
   else if (c.sinusoidal_positions && !b.has(n.position_embeddings))

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -38,7 +39,12 @@ struct EncoderLayerWeights {
 };
 
 struct EncoderWeights {
-  std::vector<float> word_embeddings;                // [vocab, H]
+  // [vocab, H], the largest tensor (47 MB in all-MiniLM-L6-v2): read in place from the mapped
+  // weight file when it is f32 there, so that a load copies nothing and only the rows of the
+  // tokens met are ever paged in; otherwise (converted from f16, ...) a copy. `owner` keeps it
+  // alive in both cases.
+  const float* word_embeddings = nullptr;
+  std::shared_ptr<const void> word_embeddings_owner;
   std::vector<float> position_embeddings;            // [max_positions, H]; empty: rotary
   std::vector<float> token_type_embeddings;          // [type_vocab, H]; empty: no token types
   std::vector<float> emb_norm_gamma, emb_norm_beta;  // [H]

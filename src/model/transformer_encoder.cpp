@@ -177,7 +177,7 @@ void encode_range(const loader::EncoderConfig& c, const EncoderWeights& w, const
   }
   const bool has_types = !w.token_type_embeddings.empty();
   ops::cpu::EmbeddingTables tables{
-      w.word_embeddings.data(),
+      w.word_embeddings,
       w.position_embeddings.empty() ? nullptr : w.position_embeddings.data(),
       has_types ? w.token_type_embeddings.data() : nullptr, H};
   ops::cpu::embed(ids,
