@@ -57,14 +57,14 @@ TEST(MpnetParity, EveryStsTestSentenceMatchesSentenceTransformers) {
   std::printf("all-mpnet-base-v2 STS-B test: min cosine %.9f, max abs diff %.3g over %zu\n",
               min_cos, worst, got.rows);
   EXPECT_GE(min_cos, 0.99999);
-  EXPECT_LE(worst, 1e-5f);
+  EXPECT_LE(worst, 1e-6f);  // measured 4.9e-7 (AMD EPYC and Intel Xeon, AVX-512)
   std::vector<double> scores;
   for (size_t p = 0; p < gold.size(); ++p)
     scores.push_back(cosine(got.row(2 * p), got.row(2 * p + 1), got.cols));
   const double ours = spearman(scores, gold);
   const double theirs = reference()["sts_test_spearman_cosine"];
-  std::printf("STS-B test Spearman: sembed %.6f, sentence-transformers %.6f\n", ours, theirs);
-  EXPECT_NEAR(ours, theirs, 5e-5);  // equal to 4 decimals
+  std::printf("STS-B test Spearman: sembed %.9f, sentence-transformers %.9f\n", ours, theirs);
+  EXPECT_NEAR(ours, theirs, 5e-7);  // equal to 6 decimals
 }
 
 TEST(MpnetParity, SeedRowAndEmbeddingsMatchSentenceTransformers) {
@@ -75,7 +75,7 @@ TEST(MpnetParity, SeedRowAndEmbeddingsMatchSentenceTransformers) {
                 ref["seed_cosine_row"][j].get<double>(), 1e-6);
   for (size_t i = 0; i < emb.rows; ++i)
     for (size_t j = 0; j < emb.cols; ++j)
-      EXPECT_NEAR(emb.at(i, j), ref["seed_embeddings"][i][j].get<double>(), 1e-5);
+      EXPECT_NEAR(emb.at(i, j), ref["seed_embeddings"][i][j].get<double>(), 1e-6);
 }
 
 TEST(MpnetParity, EdgeTextsMatchSentenceTransformers) {
@@ -84,7 +84,7 @@ TEST(MpnetParity, EdgeTextsMatchSentenceTransformers) {
   const Matrix emb = mpnet()->encode(texts);
   for (size_t i = 0; i < texts.size(); ++i)
     for (size_t j = 0; j < emb.cols; ++j)
-      EXPECT_NEAR(emb.at(i, j), ref["edge_embeddings"][i][j].get<double>(), 1e-5) << "edge " << i;
+      EXPECT_NEAR(emb.at(i, j), ref["edge_embeddings"][i][j].get<double>(), 1e-6) << "edge " << i;
 }
 
 TEST(MpnetParity, InfoNamesTheFamilyAndModules) {
