@@ -3,6 +3,7 @@
 threads, same corpus, same run. Prints JSON and a markdown table (bench/results/ keeps them).
 
   build-pip/venv/bin/python bench/ray_bench.py [--actors 2] [--cpus-per-actor 1] [--rounds 3]
+                                              [--repeat N]
 
 Needs the sembed package and ray[data] in the interpreter (scripts/test_python.sh makes
 build-pip/venv with both). Corpus: every STS-B dev + test sentence (tests/data), batch 32 inside
@@ -70,11 +71,14 @@ def main() -> None:
     ap.add_argument("--cpus-per-actor", type=int, default=1)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--limit", type=int, default=None, help="use only the first N sentences")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="the corpus N times over (a longer job: Ray's fixed start-up cost, "
+                         "actor start and model load, weighs less in e2e)")
     args = ap.parse_args()
     import ray
     import sembed
 
-    texts = corpus()[: args.limit]
+    texts = corpus()[: args.limit] * args.repeat
     total_cpus = args.actors * args.cpus_per_actor
     load_start = os.getloadavg()
 
