@@ -127,7 +127,8 @@ def main():
              "", f"CPU: {cpu_name()}, {os.cpu_count()} cores; ISA flags: {', '.join(isa)}. "
              f"sentence-transformers {sentence_transformers.__version__}, torch {torch.__version__} "
              f"(its default attention). fp32. Median of {args.repeats} forwards after a first one.",
-             "Command: `bench/.venv/bin/python bench/long_inputs.py`.", "",
+             f"Command: `bench/.venv/bin/python bench/long_inputs.py {' '.join(sys.argv[1:])}`"
+             f" (load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}).", "",
              "| T | sembed s | ST + torch s | × ST | sembed extra MiB | per 1k tokens | ST extra MiB "
              "| cosine vs ST | max rel. abs. diff |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
