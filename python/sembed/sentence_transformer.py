@@ -59,7 +59,8 @@ class SentenceTransformer:
     $OMP_NUM_THREADS, then the process's CPU affinity / cgroup quota, then the physical cores.
     `dtype`: the encoder's matmul arithmetic, "float32" (exact), "bf16" or "int8" (faster on CPUs
     with the instructions, approximate; docs/precision.md has the measured quality); a CPU without
-    them raises ValueError naming what is missing.
+    them raises ValueError naming what is missing. "auto": int8 where the CPU runs it natively,
+    else float32 (info["dtype"] says which).
     """
 
     def __init__(

@@ -30,10 +30,11 @@ constexpr std::array<std::pair<LongText, std::string_view>, 2> kLongTextNames{{
     {LongText::Chunk, "chunk"},
 }};
 
-constexpr std::array<std::pair<DType, std::string_view>, 3> kDTypeNames{{
+constexpr std::array<std::pair<DType, std::string_view>, 4> kDTypeNames{{
     {DType::Float32, "float32"},
     {DType::BFloat16, "bf16"},
     {DType::Int8, "int8"},
+    {DType::Auto, "auto"},
 }};
 
 template <typename Enum, size_t N>

@@ -12,6 +12,7 @@
 #include "loader/encoder_tensor_names.hpp"
 #include "loader/weight_store.hpp"
 #include "ops/cpu/cpu_features.hpp"
+#include "ops/cpu/linear.hpp"
 #include "ops/cpu/parallel.hpp"
 
 namespace sembed {
@@ -26,17 +27,27 @@ ops::cpu::Precision matmul_precision(DType dtype) {
       return ops::cpu::Precision::BFloat16;
     case DType::Int8:
       return ops::cpu::Precision::Int8;
+    case DType::Auto:  // resolved before this (resolve_dtype)
+      break;
   }
   return ops::cpu::Precision::Float32;
 }
 
 }  // namespace
 
+DType resolve_dtype(DType requested) {
+  if (requested != DType::Auto) return requested;
+  // Asks oneDNN itself rather than the CPU flags: it may lack kernels for some flags (AVX-VNNI
+  // alone) or be told to ignore them (ONEDNN_MAX_CPU_ISA), and Auto must never end in a refusal.
+  return ops::cpu::has_native_kernel(ops::cpu::Precision::Int8) ? DType::Int8 : DType::Float32;
+}
+
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Model::~Model() = default;
 
 LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& options) {
   if (options.threads < 0) throw Error("threads must be >= 0 (0 = physical cores)");
+  const DType dtype = resolve_dtype(options.dtype);
   auto directory = loader::read_model_directory(dir);
   // directory.dir holds the Transformer module's files; it differs from dir for old layouts
   // that keep them in a sub-folder such as 0_BERT/.
@@ -62,12 +73,12 @@ LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opti
   std::exception_ptr encoder_error;
   try {
     model::PackedBatch calibration;  // int8 only (engine/int8_calibration.hpp), which tokenizes
-    if (options.dtype == DType::Int8)
+    if (dtype == DType::Int8)
       calibration = int8_calibration_batch(
           finished_tokenizer(),
           std::min<size_t>(static_cast<size_t>(directory.max_seq_length),
                            static_cast<size_t>(directory.encoder.max_tokens())));
-    encoder.emplace(directory.encoder, weights, matmul_precision(options.dtype), &calibration);
+    encoder.emplace(directory.encoder, weights, matmul_precision(dtype), &calibration);
   } catch (...) {
     encoder_error = std::current_exception();
   }
@@ -106,7 +117,7 @@ LoadedModel load_model(const std::filesystem::path& dir, const LoadOptions& opti
   info.default_prompt_name = impl->directory.prompts.default_prompt_name;
   info.weight_file = weights.source();
   info.weight_dtype = weights.source_dtype();
-  info.dtype = options.dtype;
+  info.dtype = dtype;
   info.matmul_kernel = impl->encoder.matmul_kernel();
   info.matmul_weight_bytes = impl->encoder.matmul_weight_bytes();
   info.cpu_features = ops::cpu::cpu_features();

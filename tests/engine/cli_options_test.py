@@ -324,7 +324,22 @@ class Dtype(unittest.TestCase):
         r = subprocess.run([SEMBED, "embed", "--dtype", "fp16", "x"], capture_output=True,
                            timeout=60)
         self.assertEqual(r.returncode, 1)
-        self.assertIn("unknown dtype 'fp16' (choose one of float32, bf16, int8)", r.stderr.decode())
+        self.assertIn("unknown dtype 'fp16' (choose one of float32, bf16, int8, auto)",
+                      r.stderr.decode())
+
+    def test_auto_is_int8_where_it_runs_natively_and_float32_elsewhere(self):
+        info = json.loads(ok("info", "--json").stdout)
+        expected = "int8" if info["matmul_kernels"]["int8"].startswith("brg") else "float32"
+        self.assertEqual(info["dtype_auto"], expected)
+        self.assertEqual(ok("embed", "--dtype", "auto", *SEED).stdout,
+                         ok("embed", "--dtype", expected, *SEED).stdout)
+        # Where oneDNN may not use the instructions, auto is float32, never a refusal.
+        env = dict(os.environ, ONEDNN_MAX_CPU_ISA="AVX2")
+        runs = [subprocess.run([SEMBED, "embed", "--dtype", d, *SEED], capture_output=True,
+                               timeout=120, env=env) for d in ("auto", "float32")]
+        for r in runs:
+            self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertEqual(runs[0].stdout, runs[1].stdout)
 
 
 if __name__ == "__main__":

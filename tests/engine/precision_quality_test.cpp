@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sembed/sembed.hpp>
@@ -157,6 +158,26 @@ TEST(PrecisionQuality, InfoNamesTheDtypeAndTheWeightBytes) {
       EXPECT_NEAR(ratio, 0.25 + 3.0 * 384 * 1536 / (4.0 * 6 * (4 * 384 * 384 + 2 * 384 * 1536)),
                   0.01);
   }
+}
+
+TEST(PrecisionQuality, AutoRunsInt8WhereItIsNativeAndFloat32Elsewhere) {
+  EXPECT_EQ(parse_dtype("auto"), DType::Auto);
+  EXPECT_EQ(resolve_dtype(DType::BFloat16), DType::BFloat16);  // only Auto is resolved
+  // Int8 exactly where an explicit int8 load succeeds, so Auto never ends in a refusal.
+  const bool int8_loads = load_or_check_refusal(minilm_dir(), DType::Int8) != nullptr;
+  const DType expected = int8_loads ? DType::Int8 : DType::Float32;
+  EXPECT_EQ(resolve_dtype(DType::Auto), expected);
+  LoadOptions options;
+  options.dtype = DType::Auto;
+  auto model = Model::load(minilm_dir(), options);
+  EXPECT_EQ(model->info().dtype, expected);  // the resolved dtype, never Auto
+  // The same numbers as loading the resolved dtype by name.
+  LoadOptions explicit_options;
+  explicit_options.dtype = expected;
+  auto named = Model::load(minilm_dir(), explicit_options);
+  const std::vector<std::string> texts = {"A man is eating food.", "It rains in the city."};
+  const Matrix x = model->encode(texts), y = named->encode(texts);
+  EXPECT_EQ(0, std::memcmp(x.data.data(), y.data.data(), sizeof(float) * x.data.size()));
 }
 
 }  // namespace

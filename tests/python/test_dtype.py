@@ -44,5 +44,15 @@ def test_pickle_keeps_the_dtype(dtype, texts):
 
 
 def test_unknown_dtype_is_refused_by_name():
-    with pytest.raises(ValueError, match="unknown dtype 'fp64'.*float32, bf16, int8"):
+    with pytest.raises(ValueError, match="unknown dtype 'fp64'.*float32, bf16, int8, auto"):
         sembed.SentenceTransformer(dtype="fp64")
+
+
+def test_auto_runs_int8_where_it_loads_and_float32_elsewhere(texts):
+    model = sembed.SentenceTransformer(dtype="auto")
+    expected = "int8" if load_or_refusal("int8") is not None else "float32"
+    assert model.info["dtype"] == expected
+    named = sembed.SentenceTransformer(dtype=expected)
+    np.testing.assert_array_equal(model.encode(texts[:5]), named.encode(texts[:5]))
+    again = pickle.loads(pickle.dumps(model))  # keeps asking for auto
+    assert again.info["dtype"] == expected

@@ -32,7 +32,8 @@ void add_dtype_option(CLI::App& command, std::string& dtype) {
   command
       .add_option("--dtype", dtype,
                   "Matmul arithmetic: float32 (exact), bf16 or int8 (faster where the CPU has "
-                  "the instructions, approximate: docs/precision.md gives the measured quality)")
+                  "the instructions, approximate: docs/precision.md gives the measured quality), "
+                  "or auto (int8 where the CPU has AVX512-VNNI or AMX-INT8, else float32)")
       ->capture_default_str();
 }
 

@@ -80,6 +80,7 @@ struct InfoCommand {
           {"load_ms", load_ms},
           {"cpu_features", features},
           {"matmul_kernels", kernels},
+          {"dtype_auto", std::string(to_string(resolve_dtype(DType::Auto)))},
           {"notes", notes},
       };
       if (md.cross_encoder) {
@@ -130,6 +131,8 @@ struct InfoCommand {
     std::printf("cpu               %s\n", feature_list.empty() ? "?" : feature_list.c_str());
     for (const auto& [dtype, kernel] : kernels.items())
       std::printf("--dtype %-9s %s\n", dtype.c_str(), kernel.get<std::string>().c_str());
+    std::printf("--dtype auto      runs %s here\n",
+                std::string(to_string(resolve_dtype(DType::Auto))).c_str());
     for (const auto& n : notes) std::printf("note              %s\n", n.c_str());
   }
 };

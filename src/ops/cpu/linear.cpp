@@ -9,6 +9,7 @@
 #include <exception>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
 #include <sembed/error.hpp>
 #include <shared_mutex>
 #include <string>
@@ -271,15 +272,44 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
   stream().wait();
 }
 
-std::string matmul_kernel_for(Precision precision) {
+namespace {
+
+// The kernel a probe Linear of this precision runs, or nullopt with *why set to the
+// constructor's refusal.
+std::optional<std::string> probe_kernel(Precision precision, std::string* why) {
   // A BERT-like shape; the kernel chosen depends on the ISA and types, not on the size here.
   constexpr int64_t kSide = 256;
   const std::vector<float> zeros(static_cast<size_t>(kSide * kSide), 0.f);
   try {
     return Linear(zeros.data(), nullptr, kSide, kSide, Epilogue::None, precision).kernel();
   } catch (const Error& e) {
-    return e.what();
+    *why = e.what();
+    return std::nullopt;
   }
+}
+
+}  // namespace
+
+std::string matmul_kernel_for(Precision precision) {
+  std::string why;
+  return probe_kernel(precision, &why).value_or(why);
+}
+
+bool has_native_kernel(Precision precision) {
+  auto probe = [](Precision p) {
+    std::string why;
+    return probe_kernel(p, &why).has_value();
+  };
+  static const bool bf16 = probe(Precision::BFloat16), int8 = probe(Precision::Int8);
+  switch (precision) {
+    case Precision::Float32:
+      return true;
+    case Precision::BFloat16:
+      return bf16;
+    case Precision::Int8:
+      return int8;
+  }
+  return false;
 }
 
 Linear::~Linear() = default;

@@ -49,6 +49,9 @@ const char* to_string(Precision p);  // "float32", "bf16", "int8"
 // oneDNN's kernel for a matmul of this precision on this CPU (e.g. "brg:avx512_core_vnni"), or
 // the Error text saying why it cannot run here: what `sembed info` reports per dtype.
 std::string matmul_kernel_for(Precision precision);
+// Whether a Linear of this precision can be built on this CPU (the constructor would not refuse
+// it): float32 always; bf16 and int8 where oneDNN has their native kernels. Probed once.
+bool has_native_kernel(Precision precision);
 
 class Linear {
  public:
