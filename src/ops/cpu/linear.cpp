@@ -300,14 +300,18 @@ bool has_native_kernel(Precision precision) {
     std::string why;
     return probe_kernel(p, &why).has_value();
   };
-  static const bool bf16 = probe(Precision::BFloat16), int8 = probe(Precision::Int8);
+  // One probe per precision, made on its first question only (auto asks about int8 alone).
   switch (precision) {
     case Precision::Float32:
       return true;
-    case Precision::BFloat16:
-      return bf16;
-    case Precision::Int8:
-      return int8;
+    case Precision::BFloat16: {
+      static const bool native = probe(Precision::BFloat16);
+      return native;
+    }
+    case Precision::Int8: {
+      static const bool native = probe(Precision::Int8);
+      return native;
+    }
   }
   return false;
 }
