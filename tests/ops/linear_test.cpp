@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "ops/cpu/small_rows_matmul.hpp"
 #include "test_util.hpp"
 
 namespace sembed::ops::cpu {
@@ -143,6 +144,43 @@ TEST(Linear, CanonicalRowCountsGiveTheSameBitsWithFewKernels) {
     // Bodies 64, 128, 192; tails 1..15, then 16..64 by 8 (+ the probe).
     if (std::string(lin.implementation(8, 1)).rfind("brg", 0) == 0) {
       EXPECT_LE(lin.cached_kernels(), 26u);
+    }
+  }
+}
+
+// Calls under kSmallRowsLimit rows run our own kernel on AVX-512 (small_rows_matmul.hpp): its
+// rows must be the bits oneDNN gives the same rows inside a large call, for every epilogue and
+// with k past oneDNN's 1,024-long K block, and close to the exact product.
+TEST(Linear, SmallRowCallsGiveOneDnnsBits) {
+  const int64_t n = 128, k = 1040, big = 64 + kSmallRowsLimit;
+  auto x = random_vector(big * k, 21);
+  auto w = random_vector(n * k, 22, 0.05f);
+  auto b = random_vector(n, 23);
+  auto residual = random_vector(big * n, 24);
+  const auto exact = naive(x, w, b, big, n, k);
+  for (Epilogue ep :
+       {Epilogue::None, Epilogue::Gelu, Epilogue::Tanh, Epilogue::Relu, Epilogue::Accumulate}) {
+    Linear lin(w.data(), b.data(), n, k, ep);
+    // Rows 64.. of one large call come from oneDNN's tail kernel, rows 0..63 from its body.
+    std::vector<float> large(residual);
+    lin.forward(x.data(), big, large.data(), 2);
+    for (int64_t m = 1; m < kSmallRowsLimit; ++m) {
+      for (int64_t first : {int64_t{0}, big - m}) {
+        std::vector<float> y(residual.begin() + first * n, residual.begin() + (first + m) * n);
+        lin.forward(&x[first * k], m, y.data(), 1 + static_cast<int>(m % 2));
+        ASSERT_EQ(0, std::memcmp(y.data(), &large[first * n], sizeof(float) * m * n))
+            << "epilogue " << static_cast<int>(ep) << ", m=" << m << ", first row " << first;
+      }
+    }
+    if (ep == Epilogue::None) {
+      std::vector<float> y(3 * n);
+      lin.forward(x.data(), 3, y.data(), 2);
+      std::vector<double> ref(exact.begin(), exact.begin() + 3 * n);
+      EXPECT_LT(max_abs_diff(y, ref), 1e-4);
+    }
+    // Where oneDNN runs its AVX-512 fp32 brgemm kernel, ours must be the one running.
+    if (small_rows_kernel_built() && lin.kernel() == "brg:avx512_core") {
+      EXPECT_TRUE(lin.small_rows_kernel_in_use()) << "epilogue " << static_cast<int>(ep);
     }
   }
 }

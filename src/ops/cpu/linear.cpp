@@ -19,6 +19,7 @@
 #include "ops/cpu/dnnl_context.hpp"
 #include "ops/cpu/low_precision.hpp"
 #include "ops/cpu/parallel.hpp"
+#include "ops/cpu/small_rows_matmul.hpp"
 #include "tensor/aligned_buffer.hpp"
 
 namespace sembed::ops::cpu {
@@ -48,7 +49,7 @@ constexpr int64_t kTailQuantum = 8;
 // server's one-request case, ~10 tokens) padded to 16 rows spent 78% more FLOPs than it needed
 // and the copies in and out of the padding (MiniLM, 9 tokens, 24 matmuls on 2 threads of an Intel
 // Xeon: 1.58 ms padded, 1.20 ms exact). It adds at most 15 row counts per thread count.
-constexpr int64_t kExactTailRows = 16;
+constexpr int64_t kExactTailRows = kSmallRowsLimit;
 // The row count of the call that computes a tail of `left` rows (left < kBodyRows).
 int64_t tail_call_rows(int64_t left) {
   if (left < kExactTailRows) return left;
@@ -85,6 +86,16 @@ struct Linear::Impl {
   dnnl::memory::desc weights_desc;  // the prepacked layout
   dnnl::memory weights;             // [k, n] logical, prepacked
   dnnl::memory bias;                // [1, n]
+
+  // fp32 calls under kSmallRowsLimit rows may run small_rows_matmul.hpp's kernel on the same
+  // prepacked weight. Its bits are checked against oneDNN's on the first such call (synthetic
+  // rows); it is used from then on only if they agree.
+  enum SmallRows : int { kSmallUnusable, kSmallUnchecked, kSmallSame, kSmallDiffers };
+  mutable std::atomic<int> small_rows{kSmallUnusable};
+  // The activation of the epilogue, as oneDNN's own eltwise kernel (the bits of its fused
+  // post-op) on kSmallRowsLimit rows; empty for None and Accumulate.
+  std::optional<dnnl::eltwise_forward> small_rows_activation;
+  dnnl::memory::desc small_rows_activation_desc;
 
   struct Entry {
     dnnl::matmul primitive;
@@ -149,6 +160,13 @@ struct Linear::Impl {
   // One oneDNN call on exactly `rows` rows of src_type() in, dst_type() out; the caller has set
   // the thread count.
   void run(const void* x, int64_t rows, void* y, int threads) const;
+  // fp32 rows of a tail (< kBodyRows rows) through oneDNN, padded as tail_call_rows() says.
+  void run_tail(const float* x, int64_t rows, float* y, int threads) const;
+  // The small-rows kernel on `rows` < kSmallRowsLimit rows, activation included.
+  void run_small(const float* x, int64_t rows, float* y, int threads) const;
+  // run_small once its bits are known to be oneDNN's; otherwise checks them first (and runs
+  // run_tail for good if they differ).
+  void run_small_checked(const float* x, int64_t rows, float* y, int threads) const;
   // fp32 in and out on `rows` rows through copies zero-padded to `padded_rows`.
   void run_padded(const float* x, int64_t rows, float* y, int64_t padded_rows, int threads) const;
   // The same when x (of src_type()) already holds `padded_rows` rows, the extra ones zero.
@@ -280,6 +298,32 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
   else
     std::memset(b, 0, sizeof(float) * static_cast<size_t>(d.n));
   stream().wait();
+  if (precision == Precision::Float32 && d.fixed_rows == 0 && small_rows_kernel_built() &&
+      small_rows_shape_supported(d.n, d.k) &&
+      d.weights_desc == dnnl::memory::desc({d.k, d.n}, dt::f32, tag::BA16a64b)) {
+    const auto activation = [&]() -> std::optional<dnnl::algorithm> {
+      switch (epilogue) {
+        case Epilogue::Gelu:
+          return dnnl::algorithm::eltwise_gelu_erf;
+        case Epilogue::Tanh:
+          return dnnl::algorithm::eltwise_tanh;
+        case Epilogue::Relu:
+          return dnnl::algorithm::eltwise_relu;
+        case Epilogue::None:
+        case Epilogue::Accumulate:
+          break;
+      }
+      return std::nullopt;
+    }();
+    if (activation) {
+      d.small_rows_activation_desc = dnnl::memory::desc({kSmallRowsLimit, d.n}, dt::f32, tag::ab);
+      d.small_rows_activation.emplace(dnnl::eltwise_forward::primitive_desc(
+          dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, *activation,
+                                      d.small_rows_activation_desc, 0.f, 0.f),
+          engine()));
+    }
+    d.small_rows.store(Impl::kSmallUnchecked);
+  }
 }
 
 namespace {
@@ -335,6 +379,9 @@ int64_t Linear::out_features() const { return impl_->n; }
 const std::string& Linear::kernel() const { return impl_->kernel; }
 void Linear::observe_inputs(std::vector<float>* column_max) const { impl_->observer = column_max; }
 size_t Linear::weight_bytes() const { return impl_->weights_desc.get_size(); }
+bool Linear::small_rows_kernel_in_use() const {
+  return impl_->small_rows.load(std::memory_order_acquire) == Impl::kSmallSame;
+}
 
 size_t Linear::cached_kernels() const {
   std::shared_lock lock(impl_->mutex);
@@ -398,6 +445,59 @@ void Linear::Impl::run(const void* x, int64_t rows, void* y, int threads) const 
   if (status != dnnl_success)
     throw Error("oneDNN matmul failed with status " + std::to_string(status));
   stream().wait();
+}
+
+void Linear::Impl::run_tail(const float* x, int64_t rows, float* y, int threads) const {
+  const int64_t call_rows = tail_call_rows(rows);
+  if (call_rows == rows)
+    run(x, rows, y, threads);
+  else
+    run_padded(x, rows, y, call_rows, threads);
+}
+
+void Linear::Impl::run_small(const float* x, int64_t rows, float* y, int threads) const {
+  const auto* w = static_cast<const float*>(weights.get_data_handle());
+  const auto* b = static_cast<const float*>(bias.get_data_handle());
+  if (!small_rows_activation) {
+    small_rows_matmul(x, rows, k, w, n, b, epilogue == Epilogue::Accumulate, y, threads);
+    return;
+  }
+  // The activation runs on a buffer of its primitive's kSmallRowsLimit rows, the rest zero.
+  thread_local tensor::AlignedBuffer buffer;
+  float* a = buffer.reserve(static_cast<size_t>(kSmallRowsLimit * n));
+  small_rows_matmul(x, rows, k, w, n, b, false, a, threads);
+  std::memset(a + rows * n, 0, sizeof(float) * static_cast<size_t>((kSmallRowsLimit - rows) * n));
+  dnnl::memory m(small_rows_activation_desc, engine(), a);
+  small_rows_activation->execute(stream(), {{DNNL_ARG_SRC, m}, {DNNL_ARG_DST, m}});
+  stream().wait();
+  std::memcpy(y, a, sizeof(float) * static_cast<size_t>(rows * n));
+}
+
+void Linear::Impl::run_small_checked(const float* x, int64_t rows, float* y, int threads) const {
+  if (small_rows.load(std::memory_order_acquire) != kSmallSame) {
+    // Both kernels on the same synthetic rows (and residual), before the real call: the real
+    // rows may be too regular to tell two summation orders apart.
+    const auto cells = static_cast<size_t>(rows * std::max(n, k));
+    std::vector<float> probe_x(cells), theirs(cells), ours(cells);
+    uint32_t state = 0x9e3779b9u;
+    auto next = [&state] {
+      state = state * 1664525u + 1013904223u;
+      return static_cast<float>(state >> 8) / 8388608.f - 1.f;  // in [-1, 1)
+    };
+    for (auto& v : probe_x) v = next();
+    for (auto& v : theirs) v = next();
+    ours = theirs;
+    run_tail(probe_x.data(), rows, theirs.data(), threads);
+    run_small(probe_x.data(), rows, ours.data(), threads);
+    const bool same = std::memcmp(theirs.data(), ours.data(),
+                                  sizeof(float) * static_cast<size_t>(rows * n)) == 0;
+    small_rows.store(same ? kSmallSame : kSmallDiffers, std::memory_order_release);
+    if (!same) {
+      run_tail(x, rows, y, threads);
+      return;
+    }
+  }
+  run_small(x, rows, y, threads);
 }
 
 void Linear::Impl::run_padded(const float* x, int64_t rows, float* y, int64_t padded_rows,
@@ -481,12 +581,11 @@ void Linear::forward(const float* x, int64_t rows, float* y, int threads) const 
     if (body > 0) d.run(x, body, y, threads);
     const int64_t left = rows - body;
     if (left == 0) return;
-    const int64_t tail = tail_call_rows(left);
-    if (tail == left) {
-      d.run(x + body * d.k, left, y + body * d.n, threads);
-    } else {
-      d.run_padded(x + body * d.k, left, y + body * d.n, tail, threads);
-    }
+    const int small = d.small_rows.load(std::memory_order_acquire);
+    if (left < kSmallRowsLimit && (small == Impl::kSmallUnchecked || small == Impl::kSmallSame))
+      d.run_small_checked(x + body * d.k, left, y + body * d.n, threads);
+    else
+      d.run_tail(x + body * d.k, left, y + body * d.n, threads);
     return;
   }
   const int64_t block = d.fixed_rows;

@@ -77,6 +77,10 @@ class Linear {
 
   int64_t in_features() const;
   int64_t out_features() const;
+  // Whether fp32 calls under kSmallRowsLimit rows now run small_rows_matmul.hpp's kernel (its
+  // bits were checked against oneDNN's on the first such call); false before that call, and
+  // where the kernel does not apply (below AVX-512, other weight layouts) or its bits differed.
+  bool small_rows_kernel_in_use() const;
   // Bytes held by the prepacked weight (bf16 and int8: about ½ and ¼ of fp32).
   size_t weight_bytes() const;
   // oneDNN's implementation at a typical row count, found at construction, e.g.
