@@ -19,6 +19,11 @@
 // bit-identical rows at the cost of the padding rows' FLOPs (checked with ONEDNN_MAX_CPU_ISA=AVX2,
 // AVX and SSE41: the tests pass bit for bit).
 //
+// Small calls: fp32 calls of fewer than kSmallRowsLimit rows (16) run small_rows_matmul.hpp's
+// kernel on the same prepacked weight where it applies (AVX-512 build, oneDNN's BA16a64b layout),
+// after a first call has checked that its bits are oneDNN's for this matrix; so batch invariance
+// holds whichever kernel computes a row.
+//
 // Reduced precision (opt-in, Precision below; the arithmetic is in ops/cpu/low_precision.hpp):
 //   BFloat16  weights stored bf16 at construction, each call's activations rounded to bf16,
 //             fp32 accumulation, the epilogue fused in fp32 as above.
