@@ -150,9 +150,12 @@ TEST(Linear, CanonicalRowCountsGiveTheSameBitsWithFewKernels) {
 
 // Calls under kSmallRowsLimit rows run our own kernel on AVX-512 (small_rows_matmul.hpp): its
 // rows must be the bits oneDNN gives the same rows inside a large call, for every epilogue and
-// with k past oneDNN's 1,024-long K block, and close to the exact product.
-TEST(Linear, SmallRowCallsGiveOneDnnsBits) {
-  const int64_t n = 128, k = 1040, big = 64 + kSmallRowsLimit;
+// for k within one K block of oneDNN's, past its 512-long one and past its 1,024-long one; and
+// close to the exact product.
+class SmallRowCalls : public ::testing::TestWithParam<int64_t> {};
+
+TEST_P(SmallRowCalls, GiveOneDnnsBits) {
+  const int64_t n = 128, k = GetParam(), big = 64 + kSmallRowsLimit;
   auto x = random_vector(big * k, 21);
   auto w = random_vector(n * k, 22, 0.05f);
   auto b = random_vector(n, 23);
@@ -184,6 +187,7 @@ TEST(Linear, SmallRowCallsGiveOneDnnsBits) {
     }
   }
 }
+INSTANTIATE_TEST_SUITE_P(KBlocks, SmallRowCalls, ::testing::Values(384, 768, 1040, 3072));
 
 // More distinct row counts than the kernel cache holds: memory stays bounded, and a row count
 // whose kernel was evicted and rebuilt still gives the same bits.

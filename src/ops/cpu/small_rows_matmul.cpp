@@ -22,8 +22,9 @@ constexpr int64_t kBlockColumns = 64;
 // 2 × 14 accumulators fit in the 32 registers with the two weight vectors.
 constexpr int64_t kTileColumns = 32;
 constexpr int kTileRows = 14;
-// oneDNN's fp32 brgemm restarts its sums every 1,024 k (see the header).
-constexpr int64_t kKBlock = 1024;
+// oneDNN's fp32 brgemm restarts its sums every K block: 1,024 k when k > 1,024, else 512 (its
+// avx512 blocking heuristic; see the header).
+int64_t k_block(int64_t k) { return k > 1024 ? 1024 : 512; }
 // How far ahead (in k steps, 256 bytes each) the weight stream is prefetched; 16 was fastest of
 // 4, 8 and 16 (MiniLM, 9 rows).
 constexpr int64_t kPrefetchSteps = 16;
@@ -71,6 +72,7 @@ bool small_rows_kernel_built() { return true; }
 void small_rows_matmul(const float* x, int64_t rows, int64_t k, const float* packed_weight,
                        int64_t n, const float* bias, bool accumulate, float* y, int threads) {
   const auto tiles = static_cast<size_t>(n / kTileColumns);
+  const int64_t kb = k_block(k);
   parallel_for(threads, tiles, [&](size_t t0, size_t t1) {
     alignas(64) float part[kSmallRowsLimit * kTileColumns];
     for (size_t t = t0; t < t1; ++t) {
@@ -78,9 +80,9 @@ void small_rows_matmul(const float* x, int64_t rows, int64_t k, const float* pac
       const float* w = packed_weight + col / kBlockColumns * k * kBlockColumns + col % kBlockColumns;
       for (int64_t r0 = 0; r0 < rows; r0 += kTileRows) {
         const int64_t r_count = std::min<int64_t>(kTileRows, rows - r0);
-        for (int64_t k0 = 0; k0 < k; k0 += kKBlock)
-          kTiles[r_count](x + r0 * k, k, k0, std::min(k, k0 + kKBlock), w,
-                          part + r0 * kTileColumns, k0 > 0);
+        for (int64_t k0 = 0; k0 < k; k0 += kb)
+          kTiles[r_count](x + r0 * k, k, k0, std::min(k, k0 + kb), w, part + r0 * kTileColumns,
+                          k0 > 0);
       }
       for (int64_t r = 0; r < rows; ++r) {
         const float* p = part + r * kTileColumns;

@@ -10,8 +10,9 @@
 // Bits: a row's output must not depend on the batch it came in (sembed's batch invariance), and
 // larger calls still run oneDNN, so this kernel has to round exactly as oneDNN's does. Measured on
 // oneDNN 2.6's fp32 brgemm: every output is a chain of fused multiply-adds over k in order,
-// restarted every 1,024 k (its K block), the blocks' partial sums added in order, then the bias,
-// then the residual (Accumulate). Activations are left to the caller (Linear runs oneDNN's own
+// restarted at each K block (1,024 k when k > 1,024, else 512: k = 1536 splits at 1,024, k = 768
+// at 512), the blocks' partial sums added in order, then the bias, then the residual
+// (Accumulate). Activations are left to the caller (Linear runs oneDNN's own
 // eltwise kernel). Linear checks these bits against oneDNN on its first small call and keeps
 // oneDNN if they differ, so a oneDNN whose blocking differs costs speed, never exactness.
 #pragma once
