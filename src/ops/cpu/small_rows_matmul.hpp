@@ -2,10 +2,10 @@
 // weights oneDNN already prepacked for its AVX-512 brgemm kernel, with the same bits.
 //
 // Why by hand: at so few rows a matmul is a stream of the weights past a handful of activation
-// rows. oneDNN's brgemm kernel reaches ~160 GFLOP/s there on 2 threads of an Intel Xeon (MiniLM,
-// 9 rows, the 24 matmuls of a forward: 1.24 ms); this kernel, which holds every row's
-// accumulators in registers and reads each weight cache line once, 1.03 ms (bench: encoder_bench
-// BM_ShortSentence).
+// rows. On 2 threads of an Intel Xeon (MiniLM's 24 matmuls at 9 rows, timed alone) oneDNN's
+// brgemm kernel took 1.24 ms (~155 GFLOP/s); this kernel, which holds every row's accumulators in
+// registers and reads each weight cache line once, 1.03 ms. The whole forward of one 9-token
+// sentence (bench/encoder_bench BM_ShortSentence/2) went from 1.53 to 1.35 ms.
 //
 // Bits: a row's output must not depend on the batch it came in (sembed's batch invariance), and
 // larger calls still run oneDNN, so this kernel has to round exactly as oneDNN's does. Measured on
