@@ -45,20 +45,36 @@ constexpr int64_t kFallbackBlockRows = 48;
 // chunks of at most ~800 rows the counts are at most 12 bodies + 21 tails per thread count.
 constexpr int64_t kBodyRows = 64;
 constexpr int64_t kTailQuantum = 8;
-// Tails shorter than this run at their exact row count instead: a lone short sentence (the
-// server's one-request case, ~10 tokens) padded to 16 rows spent 78% more FLOPs than it needed
+// The row count of the call that computes a tail of `left` rows (left < kBodyRows). Tails under
+// kSmallRowsLimit (16) rows run at their exact count (where the small-row kernel does not take
+// them): a lone short sentence (~10 tokens) padded to 16 rows spent 78% more FLOPs than it needed
 // and the copies in and out of the padding (MiniLM, 9 tokens, 24 matmuls on 2 threads of an Intel
 // Xeon: 1.58 ms padded, 1.20 ms exact). It adds at most 15 row counts per thread count.
-constexpr int64_t kExactTailRows = kSmallRowsLimit;
-// The row count of the call that computes a tail of `left` rows (left < kBodyRows).
 int64_t tail_call_rows(int64_t left) {
-  if (left < kExactTailRows) return left;
+  if (left < kSmallRowsLimit) return left;
   return (left + kTailQuantum - 1) / kTailQuantum * kTailQuantum;
 }
 // Compiled kernels kept per weight matrix, least recently used evicted: room for every count
 // above at one thread count (33) and the common ones at a second, so the steady state never
 // compiles; the bound holds memory to 48 × ~50 KB per matrix whatever clients send.
 constexpr size_t kKernelsPerLinear = 48;
+
+// The oneDNN eltwise algorithm of an epilogue's activation; none for None and Accumulate. Both
+// the fused post-op and the small-row path's separate eltwise use it, so they compute the same.
+std::optional<dnnl::algorithm> activation_of(Epilogue epilogue) {
+  switch (epilogue) {
+    case Epilogue::Gelu:
+      return dnnl::algorithm::eltwise_gelu_erf;
+    case Epilogue::Tanh:
+      return dnnl::algorithm::eltwise_tanh;
+    case Epilogue::Relu:
+      return dnnl::algorithm::eltwise_relu;
+    case Epilogue::None:
+    case Epilogue::Accumulate:
+      break;
+  }
+  return std::nullopt;
+}
 
 // oneDNN scratch space, one per calling thread, grown as needed and kept across calls.
 tensor::AlignedBuffer& thread_scratch() {
@@ -127,22 +143,10 @@ struct Linear::Impl {
     a.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     if (precision == Precision::Int8) return a;  // scales, bias and epilogue are ours
     dnnl::post_ops ops;
-    switch (epilogue) {
-      case Epilogue::None:
-        break;
-      case Epilogue::Gelu:
-        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f);
-        break;
-      case Epilogue::Tanh:
-        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_tanh, 0.f, 0.f);
-        break;
-      case Epilogue::Relu:
-        ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-        break;
-      case Epilogue::Accumulate:
-        ops.append_sum(1.f);
-        break;
-    }
+    if (const auto activation = activation_of(epilogue))
+      ops.append_eltwise(1.f, *activation, 0.f, 0.f);
+    else if (epilogue == Epilogue::Accumulate)
+      ops.append_sum(1.f);
     a.set_post_ops(ops);
     return a;
   }
@@ -164,8 +168,8 @@ struct Linear::Impl {
   void run_tail(const float* x, int64_t rows, float* y, int threads) const;
   // The small-rows kernel on `rows` < kSmallRowsLimit rows, activation included.
   void run_small(const float* x, int64_t rows, float* y, int threads) const;
-  // run_small once its bits are known to be oneDNN's; otherwise checks them first (and runs
-  // run_tail for good if they differ).
+  // A tail under kSmallRowsLimit rows: run_small once its bits are known to be oneDNN's (checked
+  // on the first call), run_tail where the kernel does not apply or its bits differed.
   void run_small_checked(const float* x, int64_t rows, float* y, int threads) const;
   // fp32 in and out on `rows` rows through copies zero-padded to `padded_rows`.
   void run_padded(const float* x, int64_t rows, float* y, int64_t padded_rows, int threads) const;
@@ -301,21 +305,7 @@ Linear::Linear(const float* weight, const float* bias, int64_t out_features, int
   if (precision == Precision::Float32 && d.fixed_rows == 0 && small_rows_kernel_built() &&
       small_rows_shape_supported(d.n, d.k) &&
       d.weights_desc == dnnl::memory::desc({d.k, d.n}, dt::f32, tag::BA16a64b)) {
-    const auto activation = [&]() -> std::optional<dnnl::algorithm> {
-      switch (epilogue) {
-        case Epilogue::Gelu:
-          return dnnl::algorithm::eltwise_gelu_erf;
-        case Epilogue::Tanh:
-          return dnnl::algorithm::eltwise_tanh;
-        case Epilogue::Relu:
-          return dnnl::algorithm::eltwise_relu;
-        case Epilogue::None:
-        case Epilogue::Accumulate:
-          break;
-      }
-      return std::nullopt;
-    }();
-    if (activation) {
+    if (const auto activation = activation_of(epilogue)) {
       d.small_rows_activation_desc = dnnl::memory::desc({kSmallRowsLimit, d.n}, dt::f32, tag::ab);
       d.small_rows_activation.emplace(dnnl::eltwise_forward::primitive_desc(
           dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_inference, *activation,
@@ -474,15 +464,20 @@ void Linear::Impl::run_small(const float* x, int64_t rows, float* y, int threads
 }
 
 void Linear::Impl::run_small_checked(const float* x, int64_t rows, float* y, int threads) const {
-  if (small_rows.load(std::memory_order_acquire) != kSmallSame) {
+  const int state = small_rows.load(std::memory_order_acquire);
+  if (state == kSmallUnusable || state == kSmallDiffers) {
+    run_tail(x, rows, y, threads);
+    return;
+  }
+  if (state == kSmallUnchecked) {
     // Both kernels on the same synthetic rows (and residual), before the real call: the real
     // rows may be too regular to tell two summation orders apart.
     const auto cells = static_cast<size_t>(rows * std::max(n, k));
     std::vector<float> probe_x(cells), theirs(cells), ours(cells);
-    uint32_t state = 0x9e3779b9u;
-    auto next = [&state] {
-      state = state * 1664525u + 1013904223u;
-      return static_cast<float>(state >> 8) / 8388608.f - 1.f;  // in [-1, 1)
+    uint32_t seed = 0x9e3779b9u;
+    auto next = [&seed] {
+      seed = seed * 1664525u + 1013904223u;
+      return static_cast<float>(seed >> 8) / 8388608.f - 1.f;  // in [-1, 1)
     };
     for (auto& v : probe_x) v = next();
     for (auto& v : theirs) v = next();
@@ -581,8 +576,7 @@ void Linear::forward(const float* x, int64_t rows, float* y, int threads) const 
     if (body > 0) d.run(x, body, y, threads);
     const int64_t left = rows - body;
     if (left == 0) return;
-    const int small = d.small_rows.load(std::memory_order_acquire);
-    if (left < kSmallRowsLimit && (small == Impl::kSmallUnchecked || small == Impl::kSmallSame))
+    if (left < kSmallRowsLimit)
       d.run_small_checked(x + body * d.k, left, y + body * d.n, threads);
     else
       d.run_tail(x + body * d.k, left, y + body * d.n, threads);
